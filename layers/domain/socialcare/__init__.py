@@ -1,0 +1,1 @@
+"""The social-care domain: cases, their lifecycle and clocks, ingest, platforms, notifications."""

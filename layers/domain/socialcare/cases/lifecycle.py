@@ -1,0 +1,89 @@
+"""Pure rules of the case lifecycle: steps, what each step waits for, clocks and the escalation ladder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialcare.config import Clocks
+from socialcare.errors import InvalidCaseTransitionError
+
+ACKNOWLEDGE = "ACKNOWLEDGE"
+REQUEST_DM = "REQUEST_DM"
+HAND_OFF = "HAND_OFF"
+RESOLVE = "RESOLVE"
+FOLLOW_UP = "FOLLOW_UP"
+STEPS = (ACKNOWLEDGE, REQUEST_DM, HAND_OFF, RESOLVE, FOLLOW_UP)
+
+OPEN = "OPEN"
+CLOSED = "CLOSED"
+DISMISSED = "DISMISSED"
+
+# The action that ends each human wait. A dismissal ends any of them.
+AWAITED_ACTION = {
+    ACKNOWLEDGE: "acknowledge",
+    REQUEST_DM: "customer-dm",
+    HAND_OFF: "claim",
+    RESOLVE: "resolve",
+    FOLLOW_UP: "follow-up",
+}
+AGENT_ACTIONS = ("acknowledge", "claim", "resolve", "follow-up", "dismiss")
+DISMISS = "dismiss"
+DISMISS_REASONS = ("spam", "troll", "solved-elsewhere", "post-deleted", "duplicate", "not-for-us")
+
+# Who hears that a step is waiting: agents write public replies, the triage team claims hand-offs.
+NOTIFIED_TEAM = {ACKNOWLEDGE: "agents", REQUEST_DM: None, HAND_OFF: "triage", RESOLVE: "triage", FOLLOW_UP: "agents"}
+
+
+def first_window(step: str, clocks: Clocks) -> int:
+    """Seconds a step may wait before its first escalation."""
+    return {
+        ACKNOWLEDGE: clocks.ack_sla,
+        REQUEST_DM: clocks.dm_wait,
+        HAND_OFF: clocks.triage_claim,
+        RESOLVE: clocks.resolve,
+        FOLLOW_UP: clocks.follow_up,
+    }[_known(step)]
+
+
+def escalation_window(step: str, clocks: Clocks) -> int:
+    """Seconds between two rungs of the ladder. The acknowledgement ladder spreads its levels evenly between the
+    SLA and the hard limit; every other step gives each level one more window of its own clock."""
+    if step == ACKNOWLEDGE:
+        return max(1, (clocks.ack_hard_limit - clocks.ack_sla) // clocks.max_escalation_level)
+    return first_window(step, clocks)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    level: int
+    seconds: int  # the next window
+    hard_limit_reached: bool
+
+
+def escalate_or_remind(step: str, level: int, clocks: Clocks) -> Escalation:
+    """The rung after a missed deadline at `level`. Past the last rung the hard limit is reached: the level stays at
+    the maximum and the top tier is told again every window until someone acts, so no case is ever dropped.
+    The DM wait is the customer's turn: one reminder (level 1), then its limit (hand off without private contact)."""
+    if step == REQUEST_DM:
+        return Escalation(level=1, seconds=clocks.dm_wait, hard_limit_reached=level >= 1)
+    window = escalation_window(step, clocks)
+    if level < clocks.max_escalation_level:
+        return Escalation(level=level + 1, seconds=window, hard_limit_reached=False)
+    return Escalation(level=clocks.max_escalation_level, seconds=window, hard_limit_reached=True)
+
+
+def check_action(step: str | None, waiting_for: str | None, action: str) -> None:
+    """Raise unless the case is waiting for `action` right now."""
+    if action not in AGENT_ACTIONS:
+        raise InvalidCaseTransitionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
+    if not waiting_for:
+        raise InvalidCaseTransitionError(f"the case is not waiting for anyone (step {step or 'none'})")
+    if action == DISMISS:
+        return
+    if action != waiting_for:
+        raise InvalidCaseTransitionError(f"the case is in {step} and waits for {waiting_for!r}, not {action!r}")
+
+
+def _known(step: str) -> str:
+    if step not in STEPS:
+        raise InvalidCaseTransitionError(f"unknown step {step!r}")
+    return step

@@ -1,0 +1,260 @@
+"""Use-cases of the case lifecycle: what each state of the state machine and each agent action does to a case.
+
+Everything a step returns goes into the execution's state, which the console shows to many people: it carries ids,
+steps, levels and public texts only. Private contact details stay in the cases table.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from socialcare import notify, platforms, workflow
+from socialcare.cases import lifecycle
+from socialcare.config import settings
+from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError
+from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
+from socialcare.storage.records import CaseRecord
+
+DM_INVITATION = ("Could you send us a direct message so we can look into this privately? "
+                 "Tell us there whether you'd like us to reach you by email or by phone.")
+DM_REMINDER = "Just checking in: if you still need a hand, send us a direct message and we'll pick it up from there."
+HANDOFF_CONFIRMATION = ("Thank you, we have your message. Our team is on it and will get back to you the way you "
+                        "asked.")
+AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER}
+
+
+def _repo(repo: CasesRepository | None) -> CasesRepository:
+    return repo or CasesRepository()
+
+
+def _deadline(seconds: int) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _clock(step: str, level: int, rung: int, seconds: int, deadline: str, hard_limit_reached: bool) -> dict:
+    return {"step": step, "level": level, "rung": rung, "seconds": seconds, "deadline": deadline,
+            "hardLimitReached": hard_limit_reached}
+
+
+def load_case(case_id: str, repo: CasesRepository | None = None) -> CaseRecord:
+    case = _repo(repo).get(case_id)
+    if case is None:
+        raise CaseNotFoundError(f"no case {case_id!r}")
+    return case
+
+
+# -- the state machine's steps ---------------------------------------------------------------------------------
+def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> dict:
+    """The case enters a step: its clock starts. Returns the clock for TimeoutSecondsPath."""
+    repo = _repo(repo)
+    seconds = lifecycle.first_window(step, settings().clocks)
+    deadline = _deadline(seconds)
+    try:
+        case = repo.update(case_id, [
+            CaseRecord.step.set(step), CaseRecord.escalation_level.set(0), CaseRecord.hard_limit_reached.set(False),
+            CaseRecord.deadline.set(deadline), CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(),
+        ], condition=CaseRecord.status == lifecycle.OPEN)
+    except Exception as error:
+        if condition_failed(error):
+            raise InvalidCaseTransitionError(f"case {case_id} is not open") from error
+        raise
+    repo.add_event(case_id, f"step:{step}", "step", {"step": step, "deadline": deadline})
+    clock = _clock(step, 0, 0, seconds, deadline, False)
+    clock["dmReceived"] = bool(case.dm_received)
+    return clock
+
+
+def await_action(case_id: str, step: str, task_token: str, rung: int, repo: CasesRepository | None = None) -> dict:
+    """Park the case on a human (or the customer): store the task token the action will resume, tell the team."""
+    repo = _repo(repo)
+    waiting_for = lifecycle.AWAITED_ACTION[step]
+    try:
+        case = repo.update(case_id, [CaseRecord.task_token.set(task_token), CaseRecord.waiting_for.set(waiting_for)],
+                           condition=(CaseRecord.status == lifecycle.OPEN) & (CaseRecord.step == step))
+    except Exception as error:
+        if condition_failed(error):
+            raise InvalidCaseTransitionError(f"case {case_id} is not open in {step}") from error
+        raise
+    if step == lifecycle.REQUEST_DM and case.dm_received:
+        _resume_dm_wait(case, repo)  # the customer wrote while we were still asking
+    team = lifecycle.NOTIFIED_TEAM[step]
+    if team:
+        notify.notify_team(team, case_id, step, _briefing(case, team, f"waiting for {waiting_for}"))
+        repo.add_event(case_id, f"notify:{step}:{rung}", "notified", {"team": team, "step": step})
+    return {"caseId": case_id, "waitingFor": waiting_for}
+
+
+def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> dict:
+    """A deadline passed: climb one rung of the ladder and tell the next tier; past the top, the hard limit."""
+    repo = _repo(repo)
+    step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"]) + 1
+    rise = lifecycle.escalate_or_remind(step, level, settings().clocks)
+    deadline = _deadline(rise.seconds)
+    case = repo.update(case_id, [
+        CaseRecord.escalation_level.set(rise.level), CaseRecord.hard_limit_reached.set(rise.hard_limit_reached),
+        CaseRecord.deadline.set(deadline),
+    ])
+    event = "hard-limit" if rise.hard_limit_reached else ("reminder-due" if step == lifecycle.REQUEST_DM else "escalated")
+    repo.add_event(case_id, f"escalation:{step}:{rung}", event,
+                   {"step": step, "level": rise.level, "deadline": deadline})
+    if step != lifecycle.REQUEST_DM:  # the customer's turn does not count against the team
+        briefing = _briefing(case, "escalations", f"{step} missed its deadline")
+        notify.notify_escalation(case_id, step, rise.level, rise.hard_limit_reached, briefing)
+    return _clock(step, rise.level, rung, rise.seconds, deadline, rise.hard_limit_reached)
+
+
+def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository | None = None) -> dict:
+    """Post a public reply on the case's thread and record it with the platform's id. Callers wrap this in
+    Powertools idempotency so that a retried step never posts twice."""
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    body = text or AUTOMATIC_TEXTS[kind]
+    receipt = platforms.outbound(case.platform).post_reply(case.reply_to_id, body, f"{case_id}:{kind}")
+    repo.add_event(case_id, f"post:{kind}", "posted publicly",
+                   {"kind": kind, "text": body, "platformPostId": receipt.platform_post_id})
+    return {"kind": kind, "platformPostId": receipt.platform_post_id}
+
+
+def send_private(case_id: str, kind: str, repo: CasesRepository | None = None) -> dict:
+    """Send the customer a private message (after they wrote to us) and record it."""
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    author_id = case.author_key.split("#", 1)[1]
+    receipt = platforms.outbound(case.platform).send_private(author_id, HANDOFF_CONFIRMATION, f"{case_id}:{kind}")
+    repo.add_event(case_id, f"dm:{kind}", "sent privately", {"kind": kind, "platformPostId": receipt.platform_post_id})
+    return {"kind": kind, "platformPostId": receipt.platform_post_id}
+
+
+def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepository | None = None) -> dict:
+    """Close the case (resolved, dismissed or failed) and free its author for a new case."""
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    closed_at = now_iso()
+    status = {"resolved": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED, "failed": lifecycle.CLOSED}[outcome]
+    reason = case.closed_reason or ("failed: " + str((error or {}).get("Error", "unknown")) if outcome == "failed"
+                                    else outcome)
+    repo.close(case_id, case.author_key, [
+        CaseRecord.status.set(status), CaseRecord.step.set("CLOSED"), CaseRecord.closed_at.set(closed_at),
+        CaseRecord.deadline.set(closed_at), CaseRecord.closed_reason.set(reason),
+        CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(),
+    ])
+    repo.add_event(case_id, "closed", "closed", {"outcome": outcome, "reason": reason}, at=closed_at)
+    return {"caseId": case_id, "status": status, "reason": reason}
+
+
+# -- the agents' actions -----------------------------------------------------------------------------------------
+def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesRepository | None = None) -> dict:
+    """An agent acts on a case: check it waits for that, take its task token (once: a second agent gets 409), store
+    what stays private, and resume the execution with what may be public."""
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    lifecycle.check_action(case.step, case.waiting_for, action)
+    if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
+        raise InvalidCaseTransitionError("the case waits for the customer's DM")
+    private_updates, output = _action_effects(action, fields, agent)
+    token = case.task_token
+    condition = CaseRecord.task_token == token
+    if action != lifecycle.DISMISS:
+        condition &= CaseRecord.waiting_for == action
+    try:
+        repo.update(case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(), *private_updates],
+                    condition=condition)
+    except Exception as error:
+        if condition_failed(error):
+            raise InvalidCaseTransitionError("someone else acted on this case first; reload it") from error
+        raise
+    repo.add_event(case_id, f"action:{action}:{case.step}:{token[-12:]}", action,
+                   {"by": agent, "step": case.step, **_public_fields(action, fields)})
+    if action == lifecycle.DISMISS:
+        workflow.fail(token, "CaseDismissed", fields["reason"])
+    else:
+        workflow.resume(token, output)
+    return {"caseId": case_id, "action": action, "step": case.step}
+
+
+def _action_effects(action: str, fields: dict, agent: str) -> tuple[list, dict]:
+    """(table updates, execution output) of an action. The output never carries internal notes."""
+    if action == "acknowledge":
+        return [], {"replyText": fields["replyText"], "agent": agent}
+    if action == "claim":
+        return [CaseRecord.owner.set(fields.get("owner") or agent)], {"owner": fields.get("owner") or agent}
+    if action == "resolve":
+        return ([CaseRecord.resolution_summary.set(fields["summary"]), CaseRecord.public_note.set(fields["publicNote"])],
+                {"publicNote": fields["publicNote"], "resolvedBy": agent})
+    if action == "follow-up":
+        return [], {"replyText": fields["replyText"], "agent": agent}
+    return [CaseRecord.closed_reason.set(fields["reason"])], {}
+
+
+def _public_fields(action: str, fields: dict) -> dict:
+    return {key: value for key, value in fields.items() if key != "summary"}
+
+
+def receive_private_message(case_id: str, mention_key: str, text: str, repo: CasesRepository) -> bool:
+    """The customer's DM arrived: keep it in the table only, and resume the DM wait if the case is in it."""
+    case = repo.update(case_id, [CaseRecord.dm_received.set(True), CaseRecord.private_contact.set(text)])
+    repo.add_event(case_id, f"mention:{mention_key}", "customer DM received", {"private": True})
+    return _resume_dm_wait(case, repo)
+
+
+def _resume_dm_wait(case: CaseRecord, repo: CasesRepository) -> bool:
+    """Resume the DM wait with what may be public (that a DM came, not what it says). The DM and the wait can
+    arrive in either order; each side writes first and then looks for the other, so one of them resumes it."""
+    if case.waiting_for != "customer-dm" or not case.task_token:
+        return False
+    try:
+        workflow.resume(case.task_token, {"dmReceived": True})
+    except InvalidCaseTransitionError:
+        return False  # the wait ended already: an earlier delivery of the DM resumed it
+    try:
+        repo.update(case.case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove()],
+                    condition=CaseRecord.task_token == case.task_token)
+    except Exception as error:
+        if not condition_failed(error):
+            raise
+    return True
+
+
+# -- reading ------------------------------------------------------------------------------------------------------
+def view(case_id: str, repo: CasesRepository | None = None) -> dict:
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    result = summary(case)
+    result["owner"] = case.owner
+    result["closedReason"] = case.closed_reason
+    result["publicNote"] = case.public_note
+    result["dmReceived"] = bool(case.dm_received)
+    result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
+                          for e in repo.timeline(case_id)]
+    return result
+
+
+def summary(case: CaseRecord) -> dict:
+    return {
+        "caseId": case.case_id,
+        "platform": case.platform,
+        "author": case.author_handle,
+        "status": case.status,
+        "step": case.step,
+        "waitingFor": case.waiting_for,
+        "escalationLevel": int(case.escalation_level or 0),
+        "hardLimitReached": bool(case.hard_limit_reached),
+        "deadline": case.deadline if case.status == lifecycle.OPEN else None,
+        "openedAt": case.opened_at,
+        "closedAt": case.closed_at,
+        "mentions": int(case.mention_count or 0),
+        "text": case.summary_text,
+    }
+
+
+def list_cases(status: str, limit: int, repo: CasesRepository | None = None) -> list[dict]:
+    return [summary(case) for case in _repo(repo).list_by_status(status, limit)]
+
+
+def _briefing(case: CaseRecord, audience: str, reason: str) -> dict:
+    """What a team is told. Only the triage team (a private channel) hears the customer's private contact."""
+    message = {"caseId": case.case_id, "reason": reason, "platform": case.platform, "author": case.author_handle,
+               "step": case.step, "level": int(case.escalation_level or 0), "deadline": case.deadline,
+               "text": case.summary_text}
+    if audience == "triage":
+        message["privateContact"] = case.private_contact
+    return message

@@ -1,0 +1,103 @@
+"""Settings. The only module (besides PynamoDB's Meta) that reads os.environ."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Each clock is a template Parameter in minutes (<NAME>_MINUTES); <NAME>_SECONDS overrides it for local runs.
+CLOCK_NAMES = ("ACK_SLA", "ACK_HARD_LIMIT", "DM_WAIT", "TRIAGE_CLAIM", "RESOLVE", "FOLLOW_UP")
+CLOCK_DEFAULT_MINUTES = {
+    "ACK_SLA": 60,
+    "ACK_HARD_LIMIT": 24 * 60,
+    "DM_WAIT": 24 * 60,
+    "TRIAGE_CLAIM": 30,
+    "RESOLVE": 48 * 60,
+    "FOLLOW_UP": 60,
+}
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """Every clock of the lifecycle, in seconds."""
+
+    ack_sla: int
+    ack_hard_limit: int
+    dm_wait: int
+    triage_claim: int
+    resolve: int
+    follow_up: int
+    max_escalation_level: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    cases_table_name: str
+    mentions_table_name: str
+    idempotency_table_name: str
+    ingest_queue_url: str
+    state_machine_arn: str
+    agents_topic_arn: str
+    triage_topic_arn: str
+    escalations_topic_arn: str
+    outbound_mode: str  # "sandbox" records posts; "live" calls the platforms
+    generic_webhook_secret_name: str
+    brand_name: str
+    clocks: Clocks
+
+
+def _clock_seconds(name: str) -> int:
+    seconds = os.environ.get(f"{name}_SECONDS")
+    if seconds:
+        return _positive_int(f"{name}_SECONDS", seconds)
+    minutes = os.environ.get(f"{name}_MINUTES") or str(CLOCK_DEFAULT_MINUTES[name])
+    return _positive_int(f"{name}_MINUTES", minutes) * 60
+
+
+def _positive_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, got {number}")
+    return number
+
+
+def load_clocks() -> Clocks:
+    clocks = Clocks(
+        ack_sla=_clock_seconds("ACK_SLA"),
+        ack_hard_limit=_clock_seconds("ACK_HARD_LIMIT"),
+        dm_wait=_clock_seconds("DM_WAIT"),
+        triage_claim=_clock_seconds("TRIAGE_CLAIM"),
+        resolve=_clock_seconds("RESOLVE"),
+        follow_up=_clock_seconds("FOLLOW_UP"),
+        max_escalation_level=_positive_int("MAX_ESCALATION_LEVEL", os.environ.get("MAX_ESCALATION_LEVEL", "3")),
+    )
+    if clocks.ack_hard_limit <= clocks.ack_sla:
+        raise ValueError("the acknowledgement hard limit must be longer than the acknowledgement SLA")
+    return clocks
+
+
+@lru_cache
+def settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        cases_table_name=env("CASES_TABLE_NAME", "cases"),
+        mentions_table_name=env("MENTIONS_TABLE_NAME", "mentions"),
+        idempotency_table_name=env("IDEMPOTENCY_TABLE_NAME", "idempotency"),
+        ingest_queue_url=env("INGEST_QUEUE_URL", ""),
+        state_machine_arn=env("STATE_MACHINE_ARN", ""),
+        agents_topic_arn=env("AGENTS_TOPIC_ARN", ""),
+        triage_topic_arn=env("TRIAGE_TOPIC_ARN", ""),
+        escalations_topic_arn=env("ESCALATIONS_TOPIC_ARN", ""),
+        outbound_mode=env("OUTBOUND_MODE", "sandbox"),
+        generic_webhook_secret_name=env("GENERIC_WEBHOOK_SECRET_NAME", "social-care/generic-webhook"),
+        brand_name=env("BRAND_NAME", "our team"),
+        clocks=load_clocks(),
+    )
+
+
+def local_secret(env_name: str) -> str | None:
+    """A secret given directly in the environment (local runs); deployed stacks use Secrets Manager."""
+    return os.environ.get(env_name) or None

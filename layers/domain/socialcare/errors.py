@@ -1,0 +1,33 @@
+"""Domain errors. A handler lets them propagate: the class name becomes the Step Functions error name."""
+
+
+class SocialCareError(Exception):
+    """Base of every domain error."""
+
+
+class CaseNotFoundError(SocialCareError):
+    """No case has that id (agent API: 404)."""
+
+
+class InvalidCaseTransitionError(SocialCareError):
+    """The case is not waiting for that action (agent API: 409)."""
+
+
+class InvalidMentionError(SocialCareError):
+    """A delivery or poll result that cannot be read as mentions (webhook: 400)."""
+
+
+class SignatureMismatchError(SocialCareError):
+    """A webhook delivery whose signature does not verify (webhook: 401)."""
+
+
+class UnknownPlatformError(SocialCareError):
+    """No adapter for that platform (webhook: 404)."""
+
+
+class ChannelUnavailableError(SocialCareError):
+    """A platform call failed in a way worth retrying (5xx, 429, timeout): the ASL retries it."""
+
+
+class ChannelRejectedError(SocialCareError):
+    """A platform refused a post for good (policy, permissions): recorded on the case, never retried."""

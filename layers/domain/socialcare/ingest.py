@@ -1,0 +1,92 @@
+"""Ingest: a normalised mention becomes a new case, a line on its author's open case, or the DM a case waits for.
+
+Idempotent end to end, so a platform retry, an SQS redelivery or a crash half-way changes nothing twice:
+  1. the mention's platform id is claimed with a conditional put (the dedupe);
+  2. the case id is derived from the opening mention, and the case and its author pointer are created in one
+     conditional transaction, so concurrent deliveries agree on one case;
+  3. timeline entries have deterministic keys;
+  4. StartExecution is named by the case id with a fixed input, so a second start returns the same execution;
+  5. the mention is linked to its case last: a linked mention is fully done.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialcare import workflow
+from socialcare.cases import lifecycle, service
+from socialcare.models import Mention, case_id_for
+from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
+from socialcare.storage.records import CASE_RECORD, CaseRecord
+
+OPENED = "opened"
+ATTACHED = "attached"
+DM_RESUMED = "dm-resumed"
+DM_ATTACHED = "dm-attached"
+DM_WITHOUT_CASE = "dm-without-case"
+DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    mention_key: str
+    outcome: str
+    case_id: str | None
+
+
+def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> IngestOutcome:
+    repo = repo or CasesRepository()
+    record, _first_sighting = repo.claim_mention(mention.key, mention.kind, mention.author_key)
+    if record.outcome:
+        return IngestOutcome(mention.key, DUPLICATE, record.case_id)
+    if mention.is_private:
+        outcome, case_id = _take_private_message(mention, repo)
+    else:
+        outcome, case_id = _open_or_attach(mention, repo)
+    repo.link_mention(mention.key, case_id or "", outcome)
+    return IngestOutcome(mention.key, outcome, case_id)
+
+
+def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
+    for _ in range(3):  # at most: lose the race to open, then find the winner's case
+        case_id = repo.open_case_of(mention.author_key)
+        if case_id and case_id != case_id_for(mention):
+            _attach(case_id, mention, repo)
+            return ATTACHED, case_id
+        try:
+            return OPENED, _open(mention, repo)
+        except AuthorHasOpenCaseError:
+            continue
+    raise RuntimeError(f"could not settle the open case of {mention.author_key}")
+
+
+def _open(mention: Mention, repo: CasesRepository) -> str:
+    case_id = case_id_for(mention)
+    opened_at = now_iso()
+    repo.open(CaseRecord(
+        case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
+        opened_at=opened_at, platform=mention.platform, author_handle=mention.author.handle or mention.author.id,
+        author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
+        summary_text=mention.text[:500], step="NEW", escalation_level=0, mention_count=1,
+    ))
+    repo.add_event(case_id, f"mention:{mention.key}", "case opened", _public_detail(mention), at=opened_at)
+    execution_arn = workflow.start_case(case_id, mention.platform)
+    repo.update(case_id, [CaseRecord.execution_arn.set(execution_arn)])
+    return case_id
+
+
+def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> None:
+    if repo.add_event(case_id, f"mention:{mention.key}", "mention attached", _public_detail(mention)):
+        repo.update(case_id, [CaseRecord.mention_count.add(1)])
+
+
+def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str, str | None]:
+    case_id = repo.open_case_of(mention.author_key)
+    if case_id is None:
+        return DM_WITHOUT_CASE, None
+    resumed = service.receive_private_message(case_id, mention.key, mention.text, repo)
+    return (DM_RESUMED if resumed else DM_ATTACHED), case_id
+
+
+def _public_detail(mention: Mention) -> dict:
+    return {"mentionId": mention.mention_id, "kind": mention.kind, "text": mention.text[:500],
+            "author": mention.author.handle or mention.author.id, "url": mention.url}

@@ -1,0 +1,38 @@
+"""Notifications to the three SNS topics. The escalations topic carries the level as a message attribute, so each
+tier (lead, manager, executive...) subscribes with a filter policy on it."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import boto3
+
+from socialcare.config import settings
+
+
+@lru_cache
+def _sns():
+    return boto3.client("sns")
+
+
+def _publish(topic_arn: str, subject: str, message: dict, attributes: dict[str, str | int]) -> str:
+    message_attributes = {
+        name: {"DataType": "Number", "StringValue": str(value)} if isinstance(value, int) and not isinstance(value, bool)
+        else {"DataType": "String", "StringValue": str(value).lower() if isinstance(value, bool) else str(value)}
+        for name, value in attributes.items()
+    }
+    response = _sns().publish(TopicArn=topic_arn, Subject=subject[:100], Message=json.dumps(message),
+                              MessageAttributes=message_attributes)
+    return response["MessageId"]
+
+
+def notify_team(team: str, case_id: str, step: str, message: dict) -> str:
+    topic = {"agents": settings().agents_topic_arn, "triage": settings().triage_topic_arn}[team]
+    return _publish(topic, f"Case {case_id}: {step.replace('_', ' ').lower()}", message,
+                    {"caseId": case_id, "step": step})
+
+
+def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: bool, message: dict) -> str:
+    subject = f"{'HARD LIMIT' if hard_limit_reached else f'Escalation {level}'}: case {case_id} ({step})"
+    return _publish(settings().escalations_topic_arn, subject, message,
+                    {"level": level, "step": step, "hardLimit": hard_limit_reached, "caseId": case_id})

@@ -1,0 +1,28 @@
+"""One adapter per platform, one interface (see base.Platform)."""
+from __future__ import annotations
+
+from socialcare.config import settings
+from socialcare.errors import UnknownPlatformError
+from socialcare.platforms.base import Platform
+from socialcare.platforms.generic import GenericWebhookPlatform
+from socialcare.platforms.sandbox import SandboxPlatform
+
+_ADAPTERS: dict[str, type[Platform]] = {
+    "generic": GenericWebhookPlatform,
+    "sandbox": SandboxPlatform,
+}
+
+
+def inbound(name: str) -> Platform:
+    """The adapter that reads a platform's webhook deliveries."""
+    try:
+        return _ADAPTERS[name]()
+    except KeyError:
+        raise UnknownPlatformError(f"no platform called {name!r}; one of {', '.join(sorted(_ADAPTERS))}") from None
+
+
+def outbound(name: str) -> Platform:
+    """The adapter that posts for a case of that platform: the sandbox unless the stack runs live."""
+    if settings().outbound_mode != "live":
+        return SandboxPlatform()
+    return inbound(name)

@@ -1,0 +1,43 @@
+"""The adapter interface every platform implements."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialcare.models import Mention
+
+
+@dataclass(frozen=True)
+class ChallengeAnswer:
+    status: int
+    body: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class PostReceipt:
+    """What a platform said about a post we made: its id there, and where to see it."""
+
+    platform_post_id: str
+    url: str = ""
+
+
+class Platform:
+    name = "base"
+
+    def answer_challenge(self, query: dict[str, str]) -> ChallengeAnswer | None:
+        """Answer a GET the platform sends to prove we own the URL; None when the query is not a challenge."""
+        return None
+
+    def verify(self, headers: dict[str, str], raw_body: bytes) -> None:
+        """Raise SignatureMismatchError unless the delivery is signed by the platform."""
+        raise NotImplementedError
+
+    def parse(self, raw_body: bytes) -> list[Mention]:
+        """Read a delivery as mentions; raise InvalidMentionError when it cannot be read."""
+        raise NotImplementedError
+
+    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str) -> PostReceipt:
+        raise NotImplementedError
+
+    def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
+        raise NotImplementedError

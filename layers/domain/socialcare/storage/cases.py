@@ -1,0 +1,141 @@
+"""The cases repository: every read and conditional write of cases, timelines, pointers and mentions."""
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from socialcare.storage.records import (
+    CASE_RECORD,
+    OPEN_CASE_RECORD,
+    TIMELINE_PREFIX,
+    CaseRecord,
+    MentionRecord,
+)
+
+MENTION_DEDUPE_DAYS = 90  # as long as Step Functions keeps an execution name
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _pointer_id(author_key: str) -> str:
+    return f"AUTHOR#{author_key}"
+
+
+def _is_condition_failure(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class AuthorHasOpenCaseError(Exception):
+    """Raised inside the repository when another case of the same author won the race to open."""
+
+
+class CasesRepository:
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+
+    # -- cases ------------------------------------------------------------------------------------------------
+    def get(self, case_id: str) -> CaseRecord | None:
+        try:
+            return CaseRecord.get(case_id, CASE_RECORD, consistent_read=True)
+        except CaseRecord.DoesNotExist:
+            return None
+
+    def open(self, case: CaseRecord) -> bool:
+        """Create the case and its author pointer together. False when this case exists already (a redelivery);
+        AuthorHasOpenCaseError when another case of the author holds the pointer."""
+        pointer = CaseRecord(_pointer_id(case.author_key), OPEN_CASE_RECORD, open_case_id=case.case_id)
+        try:
+            with TransactWrite(connection=self._conn()) as transaction:
+                transaction.save(case, condition=CaseRecord.case_id.does_not_exist())
+                transaction.save(pointer, condition=CaseRecord.case_id.does_not_exist())
+        except TransactWriteError as error:
+            reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise AuthorHasOpenCaseError(case.author_key) from error
+            raise
+        return True
+
+    def open_case_of(self, author_key: str) -> str | None:
+        try:
+            pointer = CaseRecord.get(_pointer_id(author_key), OPEN_CASE_RECORD, consistent_read=True)
+        except CaseRecord.DoesNotExist:
+            return None
+        return pointer.open_case_id
+
+    def update(self, case_id: str, actions: list, condition=None) -> CaseRecord:
+        """Apply PynamoDB update actions to the case; raises UpdateError when the condition fails."""
+        case = CaseRecord(case_id, CASE_RECORD)
+        actions = [*actions, CaseRecord.updated_at.set(now_iso())]
+        exists = CaseRecord.case_id.exists()
+        case.update(actions=actions, condition=exists if condition is None else exists & condition)
+        return case
+
+    def close(self, case_id: str, author_key: str, actions: list) -> None:
+        """Write the closing fields and release the author's pointer, so their next mention opens a new case."""
+        case = CaseRecord(case_id, CASE_RECORD)
+        pointer = CaseRecord(_pointer_id(author_key), OPEN_CASE_RECORD)
+        with TransactWrite(connection=self._conn()) as transaction:
+            transaction.update(case, actions=[*actions, CaseRecord.updated_at.set(now_iso())],
+                               condition=CaseRecord.case_id.exists())
+            transaction.delete(pointer, condition=CaseRecord.open_case_id.does_not_exist()
+                               | (CaseRecord.open_case_id == case_id))
+
+    def list_by_status(self, status: str, limit: int = 50) -> list[CaseRecord]:
+        return list(CaseRecord.by_status.query(status, limit=limit))
+
+    def list_by_author(self, author_key: str) -> list[CaseRecord]:
+        return list(CaseRecord.by_author.query(author_key))
+
+    # -- timeline ---------------------------------------------------------------------------------------------
+    def add_event(self, case_id: str, event_key: str, event: str, detail: dict | None = None,
+                  at: str | None = None) -> bool:
+        """Add one timeline entry once: a second write with the same key is a no-op (False)."""
+        entry = CaseRecord(case_id, f"{TIMELINE_PREFIX}{event_key}", at=at or now_iso(), event=event,
+                           detail=detail or {})
+        try:
+            entry.save(condition=CaseRecord.record.does_not_exist())
+        except PutError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def timeline(self, case_id: str) -> list[CaseRecord]:
+        entries = CaseRecord.query(case_id, CaseRecord.record.startswith(TIMELINE_PREFIX), consistent_read=True)
+        return sorted(entries, key=lambda e: (e.at or "", e.record))
+
+    # -- mentions ---------------------------------------------------------------------------------------------
+    def claim_mention(self, mention_key: str, kind: str, author_key: str) -> tuple[MentionRecord, bool]:
+        """The dedupe: (record, True) for the first sighting of a mention, (stored record, False) after that."""
+        record = MentionRecord(mention_key, received_at=now_iso(), kind=kind, author_key=author_key,
+                               expires_at=int(time.time()) + MENTION_DEDUPE_DAYS * 86400)
+        try:
+            record.save(condition=MentionRecord.mention_key.does_not_exist())
+            return record, True
+        except PutError as error:
+            if not _is_condition_failure(error):
+                raise
+        return MentionRecord.get(mention_key, consistent_read=True), False
+
+    def link_mention(self, mention_key: str, case_id: str, outcome: str) -> None:
+        record = MentionRecord(mention_key)
+        record.update(actions=[MentionRecord.case_id.set(case_id), MentionRecord.outcome.set(outcome)],
+                      condition=MentionRecord.case_id.does_not_exist() | (MentionRecord.case_id == case_id))
+
+    def _conn(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(region=CaseRecord.Meta.region)
+        return self._connection
+
+
+def condition_failed(error: Exception) -> bool:
+    """True when a PynamoDB write failed on its condition (someone else changed the item first)."""
+    return isinstance(error, UpdateError | PutError | DeleteError | TransactWriteError) and _is_condition_failure(error)

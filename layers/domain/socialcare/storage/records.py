@@ -1,0 +1,107 @@
+"""PynamoDB models. PynamoDB never leaves storage/.
+
+CasesTable holds three kinds of item under the case id:
+  record = "CASE"             the case itself (indexed by status+deadline and by author)
+  record = "TL#<event key>"   one timeline entry; the key is deterministic, so a retried step writes it once
+and one pointer per author with an open case (case_id = "AUTHOR#<platform>#<author id>", record = "OPEN_CASE"),
+whose conditional put is what makes "one open case per author" hold under concurrency.
+"""
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+CASE_RECORD = "CASE"
+OPEN_CASE_RECORD = "OPEN_CASE"
+TIMELINE_PREFIX = "TL#"
+
+
+class CasesByStatusIndex(GlobalSecondaryIndex):
+    """Open cases by nearest deadline (the agent queue); closed cases by close time."""
+
+    class Meta:
+        index_name = "CasesByStatus"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    deadline = UnicodeAttribute(range_key=True)
+
+
+class CasesByAuthorIndex(GlobalSecondaryIndex):
+    """Every case of one author, newest last: their history with the brand."""
+
+    class Meta:
+        index_name = "CasesByAuthor"
+        projection = AllProjection()
+
+    author_key = UnicodeAttribute(hash_key=True)
+    opened_at = UnicodeAttribute(range_key=True)
+
+
+class CaseRecord(Model):
+    class Meta:
+        table_name = os.environ.get("CASES_TABLE_NAME", "cases")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute(range_key=True)
+
+    # the case (record == CASE)
+    status = UnicodeAttribute(null=True)
+    deadline = UnicodeAttribute(null=True)
+    author_key = UnicodeAttribute(null=True)
+    opened_at = UnicodeAttribute(null=True)
+    platform = UnicodeAttribute(null=True)
+    author_handle = UnicodeAttribute(null=True)
+    author_followers = NumberAttribute(null=True)
+    opening_mention_key = UnicodeAttribute(null=True)
+    reply_to_id = UnicodeAttribute(null=True)
+    summary_text = UnicodeAttribute(null=True)  # the opening mention's public text
+    step = UnicodeAttribute(null=True)
+    waiting_for = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    escalation_level = NumberAttribute(null=True)
+    hard_limit_reached = BooleanAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+    dm_received = BooleanAttribute(null=True)
+    private_contact = UnicodeAttribute(null=True)  # the customer's DM: private, never sent to the state machine
+    resolution_summary = UnicodeAttribute(null=True)  # internal notes: stay in the table
+    public_note = UnicodeAttribute(null=True)
+    closed_reason = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    mention_count = NumberAttribute(null=True)
+    execution_arn = UnicodeAttribute(null=True)
+
+    # a timeline entry (record == TL#...)
+    at = UnicodeAttribute(null=True)
+    event = UnicodeAttribute(null=True)
+    detail = MapAttribute(null=True)
+
+    # the open-case pointer (record == OPEN_CASE)
+    open_case_id = UnicodeAttribute(null=True)
+
+    by_status = CasesByStatusIndex()
+    by_author = CasesByAuthorIndex()
+
+
+class MentionRecord(Model):
+    """One row per platform mention id: the conditional put on it is the dedupe."""
+
+    class Meta:
+        table_name = os.environ.get("MENTIONS_TABLE_NAME", "mentions")
+
+    mention_key = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    author_key = UnicodeAttribute()
+    case_id = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL: the dedupe window
