@@ -150,6 +150,8 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
     lifecycle.check_action(case.step, case.waiting_for, action)
     if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
         raise InvalidCaseTransitionError("the case waits for the customer's DM")
+    if action == "follow-up" and not fields.get("replyText"):
+        fields = {**fields, "replyText": case.public_note or ""}
     private_updates, output = _action_effects(action, fields, agent)
     token = case.task_token
     condition = CaseRecord.task_token == token

@@ -7,9 +7,9 @@ from socialcare.platforms.base import Platform
 from socialcare.platforms.generic import GenericWebhookPlatform
 from socialcare.platforms.sandbox import SandboxPlatform
 
+# Platforms that deliver mentions to us. The sandbox only receives our posts.
 _ADAPTERS: dict[str, type[Platform]] = {
     "generic": GenericWebhookPlatform,
-    "sandbox": SandboxPlatform,
 }
 
 

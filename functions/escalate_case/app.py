@@ -1,0 +1,21 @@
+"""State machine step: a deadline passed. Climb the ladder and tell the next tier (or remind the customer)."""
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.cases import service
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    clock = service.escalate(event["caseId"], event["clock"])
+    metrics.add_dimension(name="step", value=clock["step"])
+    metrics.add_metric(name="HardLimitReached" if clock["hardLimitReached"] else "Escalations",
+                       unit=MetricUnit.Count, value=1)
+    return clock

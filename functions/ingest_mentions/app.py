@@ -1,0 +1,29 @@
+"""SQS consumer: each message is one normalised mention. A failed record is reported alone (partial batch
+response) and redelivered; ingest is idempotent, so the redelivery finishes what the first attempt began."""
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.ingest import ingest_mention
+from socialcare.models import Mention
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    outcome = ingest_mention(Mention.from_message(record.json_body))
+    logger.info("mention ingested", extra={"mention": outcome.mention_key, "outcome": outcome.outcome,
+                                           "caseId": outcome.case_id})
+    metrics.add_metric(name=f"Mentions-{outcome.outcome}", unit=MetricUnit.Count, value=1)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,75 @@
+"""The agent API: list and show cases, and act on them. Each action resumes the case's waiting task.
+
+  GET  /cases?status=OPEN&limit=50     the queue, nearest deadline first
+  GET  /cases/{caseId}                 one case with its timeline
+  POST /cases/{caseId}/{action}        acknowledge | claim | resolve | follow-up | dismiss
+Unknown case: 404. The case does not wait for that action: 409. A bad body: 400.
+"""
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.cases import lifecycle, service
+from socialcare.cases.actions import InvalidActionBodyError, parse_action
+from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver()
+STATUSES = (lifecycle.OPEN, lifecycle.CLOSED, lifecycle.DISMISSED)
+
+
+@app.get("/cases")
+def list_cases() -> dict:
+    query = app.current_event.query_string_parameters or {}
+    status = query.get("status", lifecycle.OPEN).upper()
+    if status not in STATUSES:
+        raise BadRequestError(f"status must be one of {', '.join(STATUSES)}")
+    limit = query.get("limit", "50")
+    if not limit.isdigit() or not 1 <= int(limit) <= 500:
+        raise BadRequestError("limit must be a number from 1 to 500")
+    return {"cases": service.list_cases(status, int(limit))}
+
+
+@app.get("/cases/<case_id>")
+def show_case(case_id: str) -> dict:
+    return service.view(case_id)
+
+
+@app.post("/cases/<case_id>/<action>")
+def act_on_case(case_id: str, action: str) -> dict:
+    try:
+        fields = parse_action(action, app.current_event.body)
+    except InvalidActionBodyError as error:
+        raise BadRequestError(f"bad {action} body: {error}") from None
+    return service.act(case_id, action, fields, agent=_agent())
+
+
+def _agent() -> str:
+    """Who acts: the IAM principal on a deployed stack, the local agent behind the local server."""
+    authorizer = app.current_event.request_context.authorizer
+    iam = authorizer.iam if authorizer else None
+    return (iam.user_arn or iam.caller_id) if iam and (iam.user_arn or iam.caller_id) else "unknown-agent"
+
+
+@app.exception_handler(CaseNotFoundError)
+def case_not_found(error: CaseNotFoundError) -> Response:
+    return _error(404, str(error))
+
+
+@app.exception_handler(InvalidCaseTransitionError)
+def not_waiting_for_that(error: InvalidCaseTransitionError) -> Response:
+    return _error(409, str(error))
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body={"statusCode": status, "message": message})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,15 @@
+"""State machine callback: stores the task token on the case and tells the team that must act (the action
+resumes the execution through the agent API, or the customer's DM through ingest)."""
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.cases import service
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return service.await_action(event["caseId"], event["step"], event["taskToken"], int(event.get("rung", 0)))
