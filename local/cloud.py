@@ -1,0 +1,475 @@
+"""The local cloud: moto-backed AWS built from template.yaml, with every Lambda invoke (from the state machine or
+from code) and every SQS delivery dispatched to the real handlers in this process, and the real ASL executed by moto's
+Step Functions interpreter. Nothing here re-states the workflow: tables, queues, topics, functions, routes,
+environment and the state machine all come from template.yaml and statemachines/.
+"""
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import os
+import re
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = "social-care-local"
+
+# Fake credentials and endpoints for moto, before boto3 or moto are imported anywhere.
+os.environ.update(AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION, AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
+                  AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled")
+for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
+                      "POWERTOOLS_LOG_LEVEL": "WARNING", "AGENT_TOKEN": "local-agent-token",
+                      "GENERIC_WEBHOOK_SECRET": "local-generic-secret"}.items():
+    os.environ.setdefault(_name, _value)
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: E402
+
+from local import moto_patches  # noqa: E402
+from local.template import ROOT, http_routes, load_template, resources_of_type  # noqa: E402
+
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
+CLOCK_OVERRIDES = ("ACK_SLA_SECONDS", "ACK_HARD_LIMIT_SECONDS", "DM_WAIT_SECONDS", "TRIAGE_CLAIM_SECONDS",
+                   "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL")
+
+
+@dataclass
+class LambdaContext:
+    """What Powertools reads from a Lambda context."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    timeout_seconds: int = 15
+    _started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    @property
+    def function_version(self) -> str:
+        return "$LATEST"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: dict
+    body: str
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+class Resolver:
+    """Resolves the template's intrinsics to the local resources' names."""
+
+    def __init__(self, template: dict, parameters: dict[str, str]):
+        self.template = template
+        self.parameters = parameters
+
+    def physical(self, logical_id: str) -> dict[str, str]:
+        """Ref and the attributes of each resource, as moto will name them."""
+        kind = self.template["Resources"][logical_id]["Type"]
+        if kind == "AWS::DynamoDB::Table":
+            return {"Ref": logical_id, "Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{logical_id}"}
+        if kind == "AWS::SQS::Queue":
+            return {"Ref": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{logical_id}", "QueueName": logical_id,
+                    "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{logical_id}"}
+        if kind == "AWS::SNS::Topic":
+            arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{logical_id}"
+            return {"Ref": arn, "TopicName": logical_id, "TopicArn": arn}
+        if kind == "AWS::Serverless::Function":
+            return {"Ref": logical_id, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"}
+        if kind == "AWS::Serverless::StateMachine":
+            arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{logical_id}"
+            return {"Ref": arn, "Arn": arn, "Name": logical_id}
+        return {"Ref": logical_id, "Arn": f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}"}
+
+    def value(self, node):
+        if isinstance(node, dict) and len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref":
+                return self._ref(arg)
+            if key == "Fn::GetAtt":
+                logical_id, attribute = arg
+                return self.physical(logical_id)[attribute]
+            if key == "Fn::Sub":
+                return _SUB_VARIABLE.sub(lambda m: self._sub_variable(m.group(1)), arg)
+        if isinstance(node, dict):
+            return {k: self.value(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.value(v) for v in node]
+        return node
+
+    def _ref(self, name: str) -> str:
+        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK,
+                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.physical(name)["Ref"]
+
+    def _sub_variable(self, name: str) -> str:
+        if "." in name and not name.startswith("AWS::"):
+            logical_id, attribute = name.split(".", 1)
+            return self.physical(logical_id)[attribute]
+        return str(self._ref(name))
+
+
+def template_parameters(template: dict) -> dict[str, str]:
+    return {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
+
+
+def function_environment(template: dict, resolver: Resolver) -> dict[str, dict[str, str]]:
+    """Each function's environment: Globals, then its own variables, resolved."""
+    shared = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    result = {}
+    for name, function in resources_of_type(template, "AWS::Serverless::Function").items():
+        own = function["Properties"].get("Environment", {}).get("Variables", {})
+        result[name] = {k: str(resolver.value(v)) for k, v in {**shared, **own}.items()}
+    return result
+
+
+def local_environment() -> dict[str, str]:
+    """The union of every function's environment. One process runs every handler, so the template must never give
+    two functions one variable with two values (checked here)."""
+    template = load_template()
+    resolver = Resolver(template, template_parameters(template))
+    merged: dict[str, str] = {}
+    for function, variables in function_environment(template, resolver).items():
+        for name, value in variables.items():
+            if merged.get(name, value) != value:
+                raise ValueError(f"{function} sets {name}={value!r}, another function {merged[name]!r}")
+            merged[name] = value
+    return merged
+
+
+class LocalCloud:
+    """Use as a context manager, or start()/stop(). `clocks` overrides clock variables (e.g. ACK_SLA_SECONDS=2)."""
+
+    def __init__(self, clocks: dict[str, int] | None = None):
+        self.template = load_template()
+        self.resolver = Resolver(self.template, template_parameters(self.template))
+        self.clock_overrides = {k: str(v) for k, v in (clocks or {}).items()}
+        unknown = set(self.clock_overrides) - set(CLOCK_OVERRIDES)
+        if unknown:
+            raise ValueError(f"unknown clock overrides {sorted(unknown)}; known: {CLOCK_OVERRIDES}")
+        self.routes = http_routes(self.template)
+        self.handlers: dict[str, object] = {}
+        self.invocations: list[tuple[str, dict]] = []
+        self.fail_next: dict[str, Exception] = {}  # function -> error to raise once (tests of crashes)
+        self._saved_env: dict[str, str | None] = {}
+        self._mock = None
+        self._original_invoke = None
+        self._pump: threading.Thread | None = None
+        self._pump_stop = threading.Event()
+        self._lock = threading.Lock()
+        self.inboxes: dict[str, str] = {}
+        self.received: dict[str, list[dict]] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------------------------------
+    def __enter__(self) -> "LocalCloud":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> "LocalCloud":
+        self._set_env({**local_environment(), **self.clock_overrides})
+        from socialcare.config import settings
+        settings.cache_clear()
+        moto_patches.apply_all()
+        self._mock = mock_aws(config=MOTO_CONFIG)
+        self._mock.start()
+        self._original_invoke = LambdaSimpleBackend.invoke
+        cloud = self
+        LambdaSimpleBackend.invoke = lambda backend, name, qualifier, body, headers, response_headers: \
+            cloud._invoke_from_aws(name, body, response_headers)
+        self._create_resources()
+        self._load_handlers()
+        return self
+
+    def stop(self) -> None:
+        self.stop_pump()
+        if self._mock is None:
+            return
+        sfn = boto3.client("stepfunctions")
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"],
+                                                 statusFilter="RUNNING")["executions"]:
+                sfn.stop_execution(executionArn=execution["executionArn"], error="LocalCloudStopped")
+        time.sleep(0.1)  # let the interrupted interpreter threads finish before the mock goes
+        LambdaSimpleBackend.invoke = self._original_invoke
+        self._mock.stop()
+        self._mock = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        from socialcare.config import settings
+        settings.cache_clear()
+
+    def _set_env(self, variables: dict[str, str]) -> None:
+        for name, value in variables.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    # -- resources from the template ------------------------------------------------------------------------------
+    def _create_resources(self) -> None:
+        dynamodb = boto3.client("dynamodb")
+        for name, table in resources_of_type(self.template, "AWS::DynamoDB::Table").items():
+            props = table["Properties"]
+            args = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
+            if props.get("GlobalSecondaryIndexes"):
+                args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+            dynamodb.create_table(**args)
+            if props.get("TimeToLiveSpecification"):
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        sqs = boto3.client("sqs")
+        queues = resources_of_type(self.template, "AWS::SQS::Queue")
+        for name, queue in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]["Properties"]):
+            props = self.resolver.value(queue["Properties"])
+            attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
+            if "RedrivePolicy" in props:
+                attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+            sqs.create_queue(QueueName=name, Attributes=attributes)
+        sns = boto3.client("sns")
+        for name in resources_of_type(self.template, "AWS::SNS::Topic"):
+            arn = sns.create_topic(Name=name)["TopicArn"]
+            self.subscribe_inbox(name, arn)
+        sfn = boto3.client("stepfunctions")
+        for name, machine in resources_of_type(self.template, "AWS::Serverless::StateMachine").items():
+            props = machine["Properties"]
+            definition = (ROOT / props["DefinitionUri"]).read_text()
+            substitutions = {k: str(self.resolver.value(v)) for k, v in props.get("DefinitionSubstitutions", {}).items()}
+            missing = set(_PLACEHOLDER.findall(definition)) - set(substitutions)
+            if missing:
+                raise KeyError(f"{props['DefinitionUri']} has placeholders without substitutions: {sorted(missing)}")
+            definition = _PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], definition)
+            sfn.create_state_machine(name=name, definition=definition, type=props.get("Type", "STANDARD"),
+                                     roleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}Role")
+
+    def subscribe_inbox(self, topic_logical_id: str, topic_arn: str, filter_policy: dict | None = None,
+                        inbox: str | None = None) -> str:
+        """An SQS queue that receives what a topic publishes (optionally through a filter policy), so a local run
+        can show who was told what."""
+        inbox = inbox or f"{topic_logical_id}-inbox"
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName=inbox)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        attributes = {"FilterPolicy": json.dumps(filter_policy)} if filter_policy else {}
+        boto3.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
+        self.inboxes[inbox] = url
+        self.received[inbox] = []
+        return inbox
+
+    def notifications(self, inbox: str) -> list[dict]:
+        """Everything delivered to an inbox so far: subject, message and attributes."""
+        sqs = boto3.client("sqs")
+        while True:
+            messages = sqs.receive_message(QueueUrl=self.inboxes[inbox], MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return list(self.received[inbox])
+            for message in messages:
+                envelope = json.loads(message["Body"])
+                self.received[inbox].append({
+                    "subject": envelope.get("Subject"),
+                    "message": json.loads(envelope["Message"]),
+                    "attributes": {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
+                })
+                sqs.delete_message(QueueUrl=self.inboxes[inbox], ReceiptHandle=message["ReceiptHandle"])
+
+    # -- functions --------------------------------------------------------------------------------------------------
+    def _load_handlers(self) -> None:
+        default_handler = self.template.get("Globals", {}).get("Function", {}).get("Handler", "app.lambda_handler")
+        for name, function in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            props = function["Properties"]
+            package = props["CodeUri"].strip("/").replace("/", ".")
+            module_name, attribute = props.get("Handler", default_handler).rsplit(".", 1)
+            module = importlib.import_module(f"{package}.{module_name}")
+            self.handlers[name] = getattr(module, attribute)
+
+    def invoke(self, function: str, event: dict) -> dict:
+        """Run a function's handler as Lambda would (a fresh context per call)."""
+        with self._lock:
+            self.invocations.append((function, event))
+            failure = self.fail_next.pop(function, None)
+        if failure is not None:
+            raise failure
+        timeout = self.template["Resources"][function]["Properties"].get("Timeout", 15)
+        return self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))
+
+    def _invoke_from_aws(self, function_name: str, body: bytes | str, response_headers: dict) -> bytes:
+        name = function_name.split(":function:")[-1].split(":")[0]
+        event = json.loads(body) if body else {}
+        try:
+            result = self.invoke(name, event)
+        except Exception as error:  # a Lambda "Unhandled" error: Step Functions sees errorType
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
+        return json.dumps(result).encode()
+
+    # -- the HttpApi ------------------------------------------------------------------------------------------------
+    def http(self, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None,
+             agent: str | None = None) -> HttpResponse:
+        """Serve one request as the deployed HttpApi would: route, authorise, build the payload v2 event."""
+        parsed = urllib.parse.urlsplit(path)
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        for route in self.routes:
+            match = route["regex"].match(parsed.path)
+            if route["method"] == method.upper() and match:
+                break
+        else:
+            return HttpResponse(404, {"content-type": "application/json"}, json.dumps({"message": "Not Found"}))
+        if route["iam"] and headers.get("authorization") != f"Bearer {os.environ['AGENT_TOKEN']}":
+            return HttpResponse(401, {"content-type": "application/json"},
+                                json.dumps({"message": "send Authorization: Bearer $AGENT_TOKEN"}))
+        raw = body.encode() if isinstance(body, str) else (body or b"")
+        try:
+            text, is_base64 = raw.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, is_base64 = base64.b64encode(raw).decode(), True
+        now = datetime.now(UTC)
+        request_context = {
+            "accountId": ACCOUNT, "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
+            "requestId": str(uuid.uuid4()), "routeKey": f"{route['method']} {route['path']}",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
+            "http": {"method": route["method"], "path": parsed.path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                     "userAgent": headers.get("user-agent", "local")},
+        }
+        if route["iam"]:
+            who = agent or headers.get("x-agent-name") or "local-agent"
+            request_context["authorizer"] = {"iam": {
+                "accessKey": "LOCAL", "accountId": ACCOUNT, "callerId": who, "principalOrgId": None,
+                "userArn": f"arn:aws:iam::{ACCOUNT}:user/{who}", "userId": who, "cognitoIdentity": None}}
+        query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
+        event = {
+            "version": "2.0", "routeKey": f"{route['method']} {route['path']}", "rawPath": parsed.path,
+            "rawQueryString": parsed.query, "headers": headers, "queryStringParameters": query or None,
+            "pathParameters": match.groupdict() or None, "requestContext": request_context,
+            "body": text or None, "isBase64Encoded": is_base64,
+        }
+        result = self.invoke(route["function"], event)
+        return HttpResponse(result.get("statusCode", 200), result.get("headers", {}), result.get("body") or "")
+
+    # -- the ingest queue -----------------------------------------------------------------------------------------
+    def _sqs_source(self) -> tuple[str, str, int]:
+        for name, function in resources_of_type(self.template, "AWS::Serverless::Function").items():
+            for event in function["Properties"].get("Events", {}).values():
+                if event["Type"] == "SQS":
+                    queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+                    return name, self.resolver.physical(queue)["Ref"], event["Properties"].get("BatchSize", 10)
+        raise LookupError("no SQS event source in the template")
+
+    def deliver_queue(self, max_rounds: int = 100) -> int:
+        """Deliver the ingest queue to its function until it is empty, as the event source mapping would: a batch,
+        the partial-batch response, failed messages made visible again at once (locally, no visibility wait)."""
+        function, url, batch_size = self._sqs_source()
+        sqs = boto3.client("sqs")
+        delivered = 0
+        for _ in range(max_rounds):
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size,
+                                           AttributeNames=["All"]).get("Messages", [])
+            if not messages:
+                return delivered
+            event = {"Records": [_sqs_record(m, url) for m in messages]}
+            try:
+                failed = {f["itemIdentifier"] for f in self.invoke(function, event).get("batchItemFailures", [])}
+            except Exception:
+                failed = {m["MessageId"] for m in messages}  # the whole batch failed (the function crashed)
+            for message in messages:
+                if message["MessageId"] in failed:
+                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                                  VisibilityTimeout=0)
+                else:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    delivered += 1
+        return delivered
+
+    def start_pump(self, interval: float = 0.2) -> None:
+        """Deliver the ingest queue in the background (the local server)."""
+        def pump():
+            while not self._pump_stop.wait(interval):
+                try:
+                    self.deliver_queue()
+                except Exception as error:  # keep serving; the message stays queued
+                    print(f"ingest delivery failed: {error!r}")
+        self._pump_stop.clear()
+        self._pump = threading.Thread(target=pump, name="ingest-pump", daemon=True)
+        self._pump.start()
+
+    def stop_pump(self) -> None:
+        if self._pump is not None:
+            self._pump_stop.set()
+            self._pump.join(timeout=5)
+            self._pump = None
+
+    # -- looking at executions ------------------------------------------------------------------------------------
+    @property
+    def state_machine_arn(self) -> str:
+        name = next(iter(resources_of_type(self.template, "AWS::Serverless::StateMachine")))
+        return self.resolver.physical(name)["Arn"]
+
+    def execution_arn(self, case_id: str) -> str:
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
+
+    def executions(self) -> list[dict]:
+        return boto3.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)["executions"]
+
+    def history(self, case_id: str) -> list[dict]:
+        return boto3.client("stepfunctions").get_execution_history(executionArn=self.execution_arn(case_id))["events"]
+
+    def path(self, case_id: str) -> list[str]:
+        """The states the case's execution entered, in order."""
+        return [e["stateEnteredEventDetails"]["name"] for e in self.history(case_id) if "stateEnteredEventDetails" in e]
+
+    def wait_for(self, predicate, timeout: float = 20, interval: float = 0.05, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise TimeoutError(f"{what} not reached within {timeout}s")
+
+    def wait_for_status(self, case_id: str, timeout: float = 30) -> dict:
+        sfn = boto3.client("stepfunctions")
+
+        def finished():
+            description = sfn.describe_execution(executionArn=self.execution_arn(case_id))
+            return description if description["status"] != "RUNNING" else None
+        return self.wait_for(finished, timeout, what=f"end of {case_id}")
+
+
+def _sqs_record(message: dict, queue_url: str) -> dict:
+    queue_name = queue_url.rsplit("/", 1)[-1]
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+            "attributes": message.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}",
+            "awsRegion": REGION}

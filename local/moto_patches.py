@@ -1,0 +1,76 @@
+"""Workarounds for three bugs of moto 5.2.5's Step Functions interpreter (see ../shared/aws-notes.md §3.3).
+Local runs and tests only; each touches moto internals, so they are applied only to the version they were checked on."""
+from __future__ import annotations
+
+import datetime
+
+import moto
+
+PATCHED_MOTO_VERSIONS = ("5.2.5",)
+_applied = False
+
+
+def _send_task_failure_keeps_cause() -> None:
+    """moto drops `cause` from SendTaskFailure (AWS passes it to the Catch)."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self):
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause"))
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def _start_time_is_iso() -> None:
+    """$$.Execution.StartTime is a datetime in moto (AWS: an ISO-8601 string)."""
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    original = ExecutionWorker._get_evaluation_environment
+
+    def environment(self):
+        env = original(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        started = execution.get("StartTime")
+        if isinstance(started, datetime.datetime):
+            execution["StartTime"] = started.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return env
+
+    ExecutionWorker._get_evaluation_environment = environment
+
+
+def _stop_interrupts_callbacks() -> None:
+    """StopExecution does not wake a task parked on .waitForTaskToken (AWS aborts it at once)."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import Execution
+    original_stop = Execution.stop
+
+    def stop(self, stop_date, error, cause):
+        original_stop(self, stop_date=stop_date, error=error, cause=cause)
+        worker = self.exec_worker
+        if worker is not None and getattr(worker, "env", None) is not None:
+            for endpoint in list(worker.env.callback_pool_manager._pool.values()):
+                endpoint.interrupt_all()
+
+    Execution.stop = stop
+    original_set_error = Environment.set_error
+
+    def set_error(self, error):
+        if isinstance(self._program_state, ProgramStopped):
+            return
+        original_set_error(self, error)
+
+    Environment.set_error = set_error
+
+
+def apply_all() -> None:
+    global _applied
+    if _applied:
+        return
+    if moto.__version__ not in PATCHED_MOTO_VERSIONS:
+        raise RuntimeError(f"local/moto_patches.py was checked on moto {PATCHED_MOTO_VERSIONS}, not {moto.__version__}")
+    _send_task_failure_keeps_cause()
+    _start_time_is_iso()
+    _stop_interrupts_callbacks()
+    _applied = True
