@@ -181,7 +181,8 @@ class LocalCloud:
         self.routes = http_routes(self.template)
         self.handlers: dict[str, object] = {}
         self.invocations: list[tuple[str, dict]] = []
-        self.fail_next: dict[str, Exception] = {}  # function -> error to raise once (tests of crashes)
+        self.fail_next: dict[str, Exception] = {}  # function -> error raised once instead of running it
+        self.lose_next_response: dict[str, Exception] = {}  # function -> error raised once after it ran
         self._saved_env: dict[str, str | None] = {}
         self._mock = None
         self._original_invoke = None
@@ -323,7 +324,12 @@ class LocalCloud:
         if failure is not None:
             raise failure
         timeout = self.template["Resources"][function]["Properties"].get("Timeout", 15)
-        return self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))
+        result = self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))
+        with self._lock:
+            lost = self.lose_next_response.pop(function, None)
+        if lost is not None:  # the function did its work, but its caller never heard back
+            raise lost
+        return result
 
     def _invoke_from_aws(self, function_name: str, body: bytes | str, response_headers: dict) -> bytes:
         name = function_name.split(":function:")[-1].split(":")[0]

@@ -103,24 +103,31 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
 
 
 def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository | None = None) -> dict:
-    """Post a public reply on the case's thread and record it with the platform's id. Callers wrap this in
-    Powertools idempotency so that a retried step never posts twice."""
+    """Post a public reply on the case's thread, once, and record it with the platform's id."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
     body = text or AUTOMATIC_TEXTS[kind]
-    receipt = platforms.outbound(case.platform).post_reply(case.reply_to_id, body, f"{case_id}:{kind}")
-    repo.add_event(case_id, f"post:{kind}", "posted publicly",
-                   {"kind": kind, "text": body, "platformPostId": receipt.platform_post_id})
-    return {"kind": kind, "platformPostId": receipt.platform_post_id}
+    return _post_once(case, f"post:{kind}", kind, "posted publicly", repo,
+                      lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}"), text=body)
 
 
 def send_private(case_id: str, kind: str, repo: CasesRepository | None = None) -> dict:
-    """Send the customer a private message (after they wrote to us) and record it."""
+    """Send the customer a private message (after they wrote to us), once, and record it."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
     author_id = case.author_key.split("#", 1)[1]
-    receipt = platforms.outbound(case.platform).send_private(author_id, HANDOFF_CONFIRMATION, f"{case_id}:{kind}")
-    repo.add_event(case_id, f"dm:{kind}", "sent privately", {"kind": kind, "platformPostId": receipt.platform_post_id})
+    return _post_once(case, f"dm:{kind}", kind, "sent privately", repo,
+                      lambda platform: platform.send_private(author_id, HANDOFF_CONFIRMATION, f"{case_id}:{kind}"))
+
+
+def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: CasesRepository, post, **detail) -> dict:
+    """A retried step finds its post already recorded on the case and does not post again. (Handlers also keep their
+    result in the idempotency table, for the retry that follows a lost response.)"""
+    recorded = repo.get_event(case.case_id, event_key)
+    if recorded is not None:
+        return {"kind": kind, "platformPostId": recorded.detail.as_dict()["platformPostId"]}
+    receipt = post(platforms.outbound(case.platform))
+    repo.add_event(case.case_id, event_key, event, {"kind": kind, **detail, "platformPostId": receipt.platform_post_id})
     return {"kind": kind, "platformPostId": receipt.platform_post_id}
 
 

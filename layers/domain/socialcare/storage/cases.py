@@ -108,6 +108,12 @@ class CasesRepository:
             raise
         return True
 
+    def get_event(self, case_id: str, event_key: str) -> CaseRecord | None:
+        try:
+            return CaseRecord.get(case_id, f"{TIMELINE_PREFIX}{event_key}", consistent_read=True)
+        except CaseRecord.DoesNotExist:
+            return None
+
     def timeline(self, case_id: str) -> list[CaseRecord]:
         entries = CaseRecord.query(case_id, CaseRecord.record.startswith(TIMELINE_PREFIX), consistent_read=True)
         return sorted(entries, key=lambda e: (e.at or "", e.record))
