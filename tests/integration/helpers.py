@@ -1,0 +1,47 @@
+"""Driving whole cases through the local cloud the way a platform and the agents would."""
+from __future__ import annotations
+
+import json
+
+from tests.conftest import AGENT, delivery, mention, signed_headers
+
+
+def deliver(cloud, *mentions: dict, delivery_id: str = "delivery-1", ingest: bool = True):
+    """POST a signed generic delivery, then let the ingest queue deliver it."""
+    body = delivery(*mentions, delivery_id=delivery_id)
+    response = cloud.http("POST", "/webhooks/generic", body, signed_headers(body))
+    assert response.status == 200, response
+    if ingest:
+        cloud.deliver_queue()
+    return response
+
+
+def show(cloud, case_id: str) -> dict:
+    response = cloud.http("GET", f"/cases/{case_id}", headers=AGENT)
+    assert response.status == 200, response
+    return response.json()
+
+
+def act(cloud, case_id: str, action: str, agent: str = "ann-agent", **fields):
+    return cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), AGENT, agent=agent)
+
+
+def wait_until_waiting(cloud, case_id: str, action: str, timeout: float = 20) -> dict:
+    return cloud.wait_for(lambda: (case := show(cloud, case_id)).get("waitingFor") == action and case,
+                          timeout=timeout, what=f"{case_id} waiting for {action}")
+
+
+def run_to_acknowledged(cloud, mention_id: str, author_id: str = "1001") -> str:
+    case_id = f"generic-{mention_id}"
+    deliver(cloud, mention(mention_id, author_id), delivery_id=f"d-{mention_id}")
+    wait_until_waiting(cloud, case_id, "acknowledge")
+    assert act(cloud, case_id, "acknowledge", replyText="Sorry about order A1, that's not OK.").status == 200
+    return case_id
+
+
+def customer_dm(cloud, mention_id: str, author_id: str = "1001", text: str = "Email me: ann@example.com"):
+    deliver(cloud, mention(mention_id, author_id, text=text, kind="dm"), delivery_id=f"d-{mention_id}")
+
+
+def escalations(cloud, case_id: str) -> list[dict]:
+    return [n for n in cloud.notifications("EscalationsTopic-inbox") if n["message"]["caseId"] == case_id]

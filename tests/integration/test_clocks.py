@@ -1,0 +1,71 @@
+"""The clocks: every missed deadline escalates, through the real ASL's timeouts (clocks compressed to seconds)."""
+from __future__ import annotations
+
+from tests.conftest import mention
+from tests.integration.helpers import act, deliver, escalations, run_to_acknowledged, show, wait_until_waiting
+
+
+def subscribe_tiers(cloud, levels: int) -> list[str]:
+    """Each tier subscribes to the one escalations topic with a filter policy on the level attribute."""
+    topic = cloud.resolver.physical("EscalationsTopic")["TopicArn"]
+    return [cloud.subscribe_inbox("EscalationsTopic", topic, {"level": [{"numeric": ["=", level]}]},
+                                  inbox=f"tier-{level}") for level in range(1, levels + 1)]
+
+
+def test_an_unacknowledged_complaint_climbs_every_level_then_hits_the_hard_limit(make_cloud):
+    # Given a 1 s acknowledgement SLA, a 4 s hard limit and three escalation levels (one per second)
+    cloud = make_cloud(ACK_SLA_SECONDS=1, ACK_HARD_LIMIT_SECONDS=4, MAX_ESCALATION_LEVEL=3)
+    tiers = subscribe_tiers(cloud, 3)
+    # When nobody acknowledges the complaint
+    deliver(cloud, mention("6001", author_id="3001"))
+    case_id = "generic-6001"
+    case = cloud.wait_for(lambda: (c := show(cloud, case_id))["hardLimitReached"] and c, timeout=20,
+                          what="hard limit")
+    # Then each level told the escalations topic once, with its level, and the hard limit told the top tier
+    messages = escalations(cloud, case_id)
+    assert [(m["attributes"]["level"], m["attributes"]["hardLimit"]) for m in messages[:4]] == [
+        ("1", "false"), ("2", "false"), ("3", "false"), ("3", "true")]
+    assert all(m["attributes"]["step"] == "ACKNOWLEDGE" for m in messages)
+    # And each tier heard only its own level
+    for level, tier in enumerate(tiers, start=1):
+        assert {m["attributes"]["level"] for m in cloud.notifications(tier)} == {str(level)}
+    assert messages[3]["subject"].startswith("HARD LIMIT")
+    # And the case is still open and waiting: past the hard limit it is answerable, never dropped
+    assert (case["status"], case["waitingFor"], case["escalationLevel"]) == ("OPEN", "acknowledge", 3)
+    assert cloud.path(case_id)[:5] == ["Open Case", "Await Acknowledgement", "Escalate Case",
+                                       "Which Step Is Waiting?", "Await Acknowledgement"]
+    events = [e["event"] for e in show(cloud, case_id)["timeline"]]
+    assert events.count("escalated") == 3 and "hard-limit" in events
+    # When an agent finally acknowledges it, the case moves on
+    wait_until_waiting(cloud, case_id, "acknowledge")
+    assert act(cloud, case_id, "acknowledge", replyText="We are so sorry for the wait, Ann.").status == 200
+    wait_until_waiting(cloud, case_id, "customer-dm")
+
+
+def test_the_dm_wait_reminds_once_then_hands_off_without_private_contact(make_cloud):
+    # Given a 1 s DM wait
+    cloud = make_cloud(DM_WAIT_SECONDS=1)
+    case_id = run_to_acknowledged(cloud, "6002", author_id="3002")
+    # When the customer never DMs
+    wait_until_waiting(cloud, case_id, "claim")
+    # Then one public reminder went out, and triage got the case without private contact
+    path = cloud.path(case_id)
+    assert path.count("Remind Customer To DM") == 1 and "Hand Off Without DM" in path
+    posts = [e["kind"] for e in show(cloud, case_id)["timeline"] if e["event"] == "posted publicly"]
+    assert posts == ["acknowledgement", "dm-invitation", "dm-reminder"]
+    triage = [n["message"] for n in cloud.notifications("TriageTopic-inbox") if n["message"]["caseId"] == case_id]
+    assert triage[0]["privateContact"] is None
+    # And the customer's turn never counted against the team: no escalation
+    assert escalations(cloud, case_id) == []
+
+
+def test_an_unclaimed_hand_off_escalates_and_can_still_be_claimed(make_cloud):
+    cloud = make_cloud(TRIAGE_CLAIM_SECONDS=1, DM_WAIT_SECONDS=1)
+    case_id = run_to_acknowledged(cloud, "6003", author_id="3003")
+    wait_until_waiting(cloud, case_id, "claim")
+    cloud.wait_for(lambda: escalations(cloud, case_id), timeout=10, what="triage escalation")
+    first = escalations(cloud, case_id)[0]
+    assert (first["attributes"]["step"], first["attributes"]["level"]) == ("HAND_OFF", "1")
+    wait_until_waiting(cloud, case_id, "claim")
+    assert act(cloud, case_id, "claim", owner="dana").status == 200
+    assert wait_until_waiting(cloud, case_id, "resolve")["owner"] == "dana"
