@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import logging
 import os
 import re
 import threading
@@ -35,6 +36,10 @@ from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: E402
 
 from local import moto_patches  # noqa: E402
 from local.template import ROOT, http_routes, load_template, resources_of_type  # noqa: E402
+
+# moto's interpreter logs every failure event at ERROR, even a timeout a Catch turns into an escalation; the
+# execution history (which the CLI, the demo and the tests read) has them all.
+logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")

@@ -1,0 +1,201 @@
+"""The command line for people at a terminal: list and show cases, act on them, replay a sample delivery, serve.
+
+Against the local server by default (http://127.0.0.1:$PORT, Bearer $AGENT_TOKEN); against a deployed stack with
+--stack NAME (the API URL from the stack's outputs, calls signed with your AWS credentials, SigV4).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import signal
+import sys
+import time
+
+import requests
+
+ACTIONS = ("acknowledge", "claim", "resolve", "follow-up", "dismiss")
+
+
+class Api:
+    def __init__(self, base_url: str, agent: str, stack: str | None):
+        self.base_url = base_url.rstrip("/")
+        self.agent = agent
+        self.signer = _sigv4_signer() if stack else None
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"content-type": "application/json"} if data else {}
+        if self.signer:
+            headers.update(self.signer(method, self.base_url + path, data or b"", headers))
+        else:
+            headers.update({"Authorization": f"Bearer {os.environ.get('AGENT_TOKEN', 'local-agent-token')}",
+                            "X-Agent-Name": self.agent})
+        response = requests.request(method, self.base_url + path, data=data, headers=headers, timeout=30)
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, {"message": response.text}
+
+
+def _sigv4_signer():
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    session = botocore.session.get_session()
+    credentials = session.get_credentials()
+    region = session.get_config_variable("region") or "us-east-1"
+
+    def sign(method: str, url: str, body: bytes, headers: dict) -> dict:
+        request = AWSRequest(method=method, url=url, data=body, headers=headers)
+        SigV4Auth(credentials, "execute-api", region).add_auth(request)
+        return dict(request.headers.items())
+    return sign
+
+
+def _stack_api_url(stack: str) -> str:
+    import boto3
+    outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    return next(o["OutputValue"] for o in outputs if o["OutputKey"] == "ApiUrl")
+
+
+# -- printing ----------------------------------------------------------------------------------------------------
+def print_cases(cases: list[dict]) -> None:
+    if not cases:
+        print("no cases")
+        return
+    print(f"{'CASE':<28} {'STATUS':<9} {'STEP':<12} {'WAITING FOR':<12} {'LVL':>3}  {'DEADLINE':<24} AUTHOR")
+    for case in cases:
+        level = f"{case['escalationLevel']}{'!' if case['hardLimitReached'] else ''}"
+        print(f"{case['caseId']:<28} {case['status']:<9} {case['step'] or '':<12} {case['waitingFor'] or '-':<12} "
+              f"{level:>3}  {case['deadline'] or '-':<24} {case['author'] or ''}")
+
+
+def print_case(case: dict) -> None:
+    print(f"case {case['caseId']}  ({case['platform']}, {case['author']})")
+    print(f"  status      {case['status']}   step {case['step']}   waiting for {case['waitingFor'] or '-'}")
+    hard = "  HARD LIMIT REACHED" if case["hardLimitReached"] else ""
+    print(f"  escalation  level {case['escalationLevel']}{hard}")
+    print(f"  deadline    {case['deadline'] or '-'}")
+    print(f"  owner       {case['owner'] or '-'}   mentions {case['mentions']}   DM received {case['dmReceived']}")
+    if case.get("closedReason"):
+        print(f"  closed      {case['closedAt']}  ({case['closedReason']})")
+    print(f"  said        {case['text']}")
+    print("  timeline")
+    for entry in case["timeline"]:
+        print(f"    {entry['at']}  {describe(entry)}")
+
+
+def describe(entry: dict) -> str:
+    """One readable line per timeline entry."""
+    event = entry["event"]
+    if event in ("case opened", "mention attached"):
+        return f"{event}: {entry.get('author', '')} said \"{entry.get('text', '')}\""
+    if event == "step":
+        return f"entered {entry['step']} (deadline {entry['deadline']})"
+    if event == "notified":
+        return f"{entry['team']} team notified ({entry['step']})"
+    if event in ("escalated", "hard-limit", "reminder-due"):
+        label = {"escalated": f"escalated to level {entry['level']}", "hard-limit": "HARD LIMIT: top tier told again",
+                 "reminder-due": "customer did not DM in time"}[event]
+        return f"{label} ({entry['step']})"
+    if event in ("posted publicly", "sent privately"):
+        text = f": \"{entry['text']}\"" if entry.get("text") else ""
+        return f"{event} [{entry['kind']}] as {entry['platformPostId']}{text}"
+    if event == "customer DM received":
+        return "customer DM received (kept private)"
+    if event == "closed":
+        return f"closed: {entry['reason']}"
+    details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("at", "event"))
+    return f"{event} ({details})"
+
+
+# -- commands ------------------------------------------------------------------------------------------------------
+def serve(port: int) -> int:
+    from local.server import LocalServer
+    server = LocalServer(port=port).start()
+    print(f"social-care local cloud on {server.url}  (agent token: $AGENT_TOKEN, generic secret: "
+          f"$GENERIC_WEBHOOK_SECRET; Ctrl-C stops)")
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    try:
+        while not stop["now"]:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    server.stop()
+    return 0
+
+
+def replay(api: Api, event_file: str, platform: str) -> int:
+    """POST a sample delivery (an events/*.json API Gateway event, or a bare body) signed with the local secret."""
+    from socialcare.platforms.generic import sign
+    event = json.loads(pathlib.Path(event_file).read_text())
+    body = (event["body"] if "routeKey" in event else json.dumps(event)).encode()
+    timestamp = str(int(time.time()))
+    secret = os.environ.get("GENERIC_WEBHOOK_SECRET", "local-generic-secret")
+    headers = {"content-type": "application/json", "X-SocialCare-Timestamp": timestamp,
+               "X-SocialCare-Signature": sign(secret, timestamp, body)}
+    response = requests.post(f"{api.base_url}/webhooks/{platform}", data=body, headers=headers, timeout=30)
+    print(response.status_code, response.text)
+    return 0 if response.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="socialcare", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api", default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
+                        help="the API's base URL (default: the local server)")
+    parser.add_argument("--stack", help="a deployed stack's name: its API, with SigV4-signed calls")
+    parser.add_argument("--as", dest="agent", default=os.environ.get("USER", "local-agent"),
+                        help="who you are on the local server (recorded on the timeline)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="run the local cloud on 127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    list_parser = commands.add_parser("list", help="cases by status, nearest deadline first")
+    list_parser.add_argument("--status", default="OPEN", choices=["OPEN", "CLOSED", "DISMISSED"])
+    list_parser.add_argument("--limit", type=int, default=50)
+    commands.add_parser("show", help="one case with its timeline").add_argument("case_id")
+    for action, fields in {"acknowledge": [("--text", True)], "claim": [("--owner", False)],
+                           "resolve": [("--summary", True), ("--note", True)], "follow-up": [("--text", False)],
+                           "dismiss": [("--reason", True)]}.items():
+        action_parser = commands.add_parser(action, help=f"{action} a case")
+        action_parser.add_argument("case_id")
+        for flag, required in fields:
+            action_parser.add_argument(flag, required=required)
+    replay_parser = commands.add_parser("replay", help="POST a sample delivery, signed with the local secret")
+    replay_parser.add_argument("event_file")
+    replay_parser.add_argument("--platform", default="generic")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        return serve(args.port)
+    api = Api(_stack_api_url(args.stack) if args.stack else args.api, args.agent, args.stack)
+    if args.command == "replay":
+        return replay(api, args.event_file, args.platform)
+    if args.command == "list":
+        status, body = api.call("GET", f"/cases?status={args.status}&limit={args.limit}")
+        if status == 200:
+            print_cases(body["cases"])
+    elif args.command == "show":
+        status, body = api.call("GET", f"/cases/{args.case_id}")
+        if status == 200:
+            print_case(body)
+    else:
+        fields = {"acknowledge": {"replyText": getattr(args, "text", None)},
+                  "claim": {"owner": getattr(args, "owner", None) or ""},
+                  "resolve": {"summary": getattr(args, "summary", None), "publicNote": getattr(args, "note", None)},
+                  "follow-up": {"replyText": getattr(args, "text", None) or ""},
+                  "dismiss": {"reason": getattr(args, "reason", None)}}[args.command]
+        status, body = api.call("POST", f"/cases/{args.case_id}/{args.command}", fields)
+        if status == 200:
+            print(f"{args.command}: done ({body['caseId']} was in {body['step']})")
+    if status != 200:
+        print(f"error {status}: {body.get('message', body)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
