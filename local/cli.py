@@ -107,6 +107,9 @@ def describe(entry: dict) -> str:
         return "customer DM received (kept private)"
     if event == "closed":
         return f"closed: {entry['reason']}"
+    if "by" in entry:  # an agent's action
+        said = entry.get("replyText") or entry.get("publicNote") or entry.get("reason") or entry.get("owner") or ""
+        return f"{entry['by'].rsplit('/', 1)[-1]}: {event}" + (f" \"{said}\"" if said else "")
     details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("at", "event"))
     return f"{event} ({details})"
 

@@ -1,0 +1,209 @@
+"""`make demo`: a scripted morning on the local cloud, clocks compressed to seconds.
+
+Four customers, driven over HTTP exactly as a platform and the agents would (signed webhook deliveries, the agent
+API); then each case's path through the state machine and its timeline.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+
+import requests
+
+from local.cli import describe
+from local.server import LocalServer
+
+DEMO_CLOCKS = {"ACK_SLA_SECONDS": 2, "ACK_HARD_LIMIT_SECONDS": 8, "MAX_ESCALATION_LEVEL": 3,
+               "DM_WAIT_SECONDS": 30, "TRIAGE_CLAIM_SECONDS": 30, "RESOLVE_SECONDS": 30, "FOLLOW_UP_SECONDS": 30}
+TIERS = {1: "team lead", 2: "support manager", 3: "head of customer care"}
+
+
+class Customer:
+    def __init__(self, url: str, author_id: str, handle: str):
+        self.url, self.author_id, self.handle = url, author_id, handle
+
+    def post(self, mention_id: str, text: str, kind: str = "mention", delivery_id: str | None = None) -> int:
+        from socialcare.platforms.generic import sign
+        body = json.dumps({"deliveryId": delivery_id or f"delivery-{mention_id}", "mentions": [{
+            "id": mention_id, "kind": kind, "text": text, "createdAt": "2026-11-22T09:00:00Z",
+            "url": f"https://social.example/{self.handle.strip('@')}/{mention_id}",
+            "author": {"id": self.author_id, "handle": self.handle, "name": self.handle.strip("@").title(),
+                       "followers": 480}}]}).encode()
+        stamp = str(int(time.time()))
+        headers = {"content-type": "application/json", "X-SocialCare-Timestamp": stamp,
+                   "X-SocialCare-Signature": sign(os.environ["GENERIC_WEBHOOK_SECRET"], stamp, body)}
+        return requests.post(f"{self.url}/webhooks/generic", data=body, headers=headers, timeout=10).status_code
+
+
+class Agent:
+    def __init__(self, url: str, name: str):
+        self.url, self.name = url, name
+        self.headers = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}", "X-Agent-Name": name}
+
+    def case(self, case_id: str) -> dict:
+        return requests.get(f"{self.url}/cases/{case_id}", headers=self.headers, timeout=10).json()
+
+    def wait_until(self, case_id: str, condition, what: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = requests.get(f"{self.url}/cases/{case_id}", headers=self.headers, timeout=10)
+            if response.status_code == 200 and condition(response.json()):
+                return response.json()
+            time.sleep(0.1)
+        raise TimeoutError(f"{case_id}: {what} not reached in {timeout}s")
+
+    def waiting_for(self, case_id: str, action: str) -> dict:
+        return self.wait_until(case_id, lambda c: c.get("waitingFor") == action, f"waiting for {action}")
+
+    def act(self, case_id: str, action: str, **fields) -> int:
+        response = requests.post(f"{self.url}/cases/{case_id}/{action}", json=fields, headers=self.headers, timeout=10)
+        if response.status_code != 200:
+            raise RuntimeError(f"{action} on {case_id}: {response.status_code} {response.text}")
+        return response.status_code
+
+
+def complaint_through_all_five_steps(url: str) -> str:
+    ann, maria, dev = Customer(url, "1001", "@ann"), Agent(url, "maria"), Agent(url, "dev-triage")
+    ann.post("ann-1", "@brand my order #A1 arrived with a cracked screen. Not happy.")
+    case_id = "generic-ann-1"
+    maria.waiting_for(case_id, "acknowledge")
+    maria.act(case_id, "acknowledge", replyText="Ann, a cracked screen on a new order is not OK, we're sorry. "
+                                                "We'd like to put it right.")
+    maria.waiting_for(case_id, "customer-dm")
+    ann.post("ann-dm-1", "Hi, it's order A1. Please email me at ann@example.com", kind="dm")
+    dev.waiting_for(case_id, "claim")
+    dev.act(case_id, "claim", owner="dev")
+    dev.waiting_for(case_id, "resolve")
+    dev.act(case_id, "resolve", summary="Replacement A1-R shipped to ann@example.com's address, refund of shipping",
+            publicNote="Ann, your replacement is on its way. Thanks for bearing with us!")
+    maria.waiting_for(case_id, "follow-up")
+    maria.act(case_id, "follow-up")
+    maria.wait_until(case_id, lambda c: c["status"] == "CLOSED", "closed")
+    return case_id
+
+
+def complaint_nobody_acknowledges(url: str) -> str:
+    Customer(url, "1002", "@bob").post("bob-1", "@brand third time asking: where is my refund??")
+    case_id = "generic-bob-1"
+    Agent(url, "watcher").wait_until(case_id, lambda c: c["hardLimitReached"], "hard limit", timeout=30)
+    return case_id
+
+
+def spam_dismissed_while_it_waits(url: str) -> str:
+    Customer(url, "1003", "@cheap_followers").post("spam-1", "@brand buy 10k followers now!!! link in bio")
+    case_id = "generic-spam-1"
+    lead = Agent(url, "lead")
+    lead.waiting_for(case_id, "acknowledge")
+    lead.act(case_id, "dismiss", reason="spam")
+    lead.wait_until(case_id, lambda c: c["status"] == "DISMISSED", "dismissed")
+    return case_id
+
+
+def same_delivery_twice_and_a_second_mention(url: str) -> str:
+    carol = Customer(url, "1004", "@carol")
+    carol.post("carol-1", "@brand the app logs me out every five minutes", delivery_id="carol-delivery")
+    carol.post("carol-1", "@brand the app logs me out every five minutes", delivery_id="carol-delivery")
+    case_id = "generic-carol-1"
+    agent = Agent(url, "maria")
+    agent.waiting_for(case_id, "acknowledge")
+    carol.post("carol-2", "@brand still happening after the update, anyone there?")
+    agent.wait_until(case_id, lambda c: c["mentions"] == 2, "second mention attached")
+    return case_id
+
+
+SCENARIOS = [
+    ("A complaint through all five steps", complaint_through_all_five_steps),
+    ("A complaint nobody acknowledges", complaint_nobody_acknowledges),
+    ("Spam, dismissed while it waits", spam_dismissed_while_it_waits),
+    ("The same delivery twice, then a second mention by the same author", same_delivery_twice_and_a_second_mention),
+]
+
+
+def main() -> int:
+    os.environ.setdefault("LOCAL_SERVER_QUIET", "1")
+    started = time.monotonic()
+    clocks = ", ".join(f"{k.removesuffix('_SECONDS').lower()}={v}{'s' if k.endswith('SECONDS') else ''}"
+                       for k, v in DEMO_CLOCKS.items())
+    print(f"social-care-workflow demo: local cloud from template.yaml, clocks compressed ({clocks})\n")
+    with LocalServer(port=0, clocks=DEMO_CLOCKS) as server:
+        cloud = server.cloud
+        topic = cloud.resolver.physical("EscalationsTopic")["TopicArn"]
+        for level in TIERS:  # each tier subscribes to the one escalations topic with a filter on the level
+            cloud.subscribe_inbox("EscalationsTopic", topic, {"level": [{"numeric": ["=", level]}]},
+                                  inbox=f"tier-{level}")
+        results: dict[str, str | Exception] = {}
+
+        def run(title, scenario):
+            try:
+                results[title] = scenario(server.url)
+            except Exception as error:  # shown below; the demo then exits non-zero
+                traceback.print_exc()
+                results[title] = error
+        threads = [threading.Thread(target=run, args=scenario) for scenario in SCENARIOS]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        agent = Agent(server.url, "demo")
+        for number, (title, _) in enumerate(SCENARIOS, start=1):
+            outcome = results[title]
+            print(f"{number}. {title}")
+            if isinstance(outcome, Exception):
+                print(f"   FAILED: {outcome}\n")
+                continue
+            case = agent.case(outcome)
+            executions = [e for e in cloud.executions() if e["name"] == outcome]
+            print(f"   case {outcome}: {case['status']}, step {case['step']}, escalation level "
+                  f"{case['escalationLevel']}{' (hard limit reached)' if case['hardLimitReached'] else ''}, "
+                  f"{case['mentions']} mention(s), {len(executions)} execution(s) named {outcome}")
+            print("   path:  " + " → ".join(_compact(cloud.path(outcome))))
+            print("   timeline:")
+            opened = case["timeline"][0]["at"]
+            for entry in case["timeline"]:
+                print(f"     +{_seconds_since(opened, entry['at']):5.1f}s  {describe(entry)}")
+            if title == "A complaint nobody acknowledges":
+                _print_tiers(cloud, outcome)
+            print()
+        print(f"sandbox posts are recorded on each case; nothing was sent anywhere. "
+              f"{time.monotonic() - started:.1f}s in all.")
+    return 0 if all(not isinstance(r, Exception) for r in results.values()) else 1
+
+
+def _print_tiers(cloud, case_id: str) -> None:
+    print("   who heard it (each tier's filter policy on the escalations topic):")
+    for level, tier in TIERS.items():
+        heard = [n for n in cloud.notifications(f"tier-{level}") if n["message"]["caseId"] == case_id]
+        subjects = "; ".join(n["subject"] for n in heard) or "nothing"
+        print(f"     level {level}  {tier:<22} {subjects}")
+
+
+def _compact(path: list[str]) -> list[str]:
+    """Fold each escalation loop (Await → Escalate Case → Which Step Is Waiting? → the same Await) into its Await,
+    so the ladder reads at a glance."""
+    out: list[str] = []
+    index = 0
+    while index < len(path):
+        state = path[index]
+        rungs = 0
+        while state.startswith("Await ") and path[index + 1:index + 4] == ["Escalate Case", "Which Step Is Waiting?",
+                                                                          state]:
+            rungs += 1
+            index += 3
+        out.append(f"{state} (escalated {rungs}×)" if rungs else state)
+        index += 1
+    return out
+
+
+def _seconds_since(start: str, at: str) -> float:
+    from datetime import datetime
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(at) - parse(start)).total_seconds()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
