@@ -256,7 +256,8 @@ def summary(case: CaseRecord) -> dict:
 
 
 def list_cases(status: str, limit: int, repo: CasesRepository | None = None) -> list[dict]:
-    return [summary(case) for case in _repo(repo).list_by_status(status, limit)]
+    newest_first = status != lifecycle.OPEN  # the queue by nearest deadline; history by latest close
+    return [summary(case) for case in _repo(repo).list_by_status(status, limit, newest_first)]
 
 
 def _briefing(case: CaseRecord, audience: str, reason: str) -> dict:

@@ -88,8 +88,9 @@ class CasesRepository:
             transaction.delete(pointer, condition=CaseRecord.open_case_id.does_not_exist()
                                | (CaseRecord.open_case_id == case_id))
 
-    def list_by_status(self, status: str, limit: int = 50) -> list[CaseRecord]:
-        return list(CaseRecord.by_status.query(status, limit=limit))
+    def list_by_status(self, status: str, limit: int = 50, newest_first: bool = False) -> list[CaseRecord]:
+        """Open cases are keyed by their deadline (nearest first), closed ones by their close time."""
+        return list(CaseRecord.by_status.query(status, limit=limit, scan_index_forward=not newest_first))
 
     def list_by_author(self, author_key: str) -> list[CaseRecord]:
         return list(CaseRecord.by_author.query(author_key))
