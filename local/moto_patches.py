@@ -1,8 +1,10 @@
-"""Workarounds for three bugs of moto 5.2.5's Step Functions interpreter (see ../shared/aws-notes.md §3.3).
-Local runs and tests only; each touches moto internals, so they are applied only to the version they were checked on."""
+"""Workarounds for moto 5.2.5: three bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3) and its
+backends' lack of thread safety. Local runs and tests only; each touches moto internals, so they are applied only to
+the version they were checked on."""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import moto
 
@@ -64,6 +66,24 @@ def _stop_interrupts_callbacks() -> None:
     Environment.set_error = set_error
 
 
+def _requests_are_atomic() -> None:
+    """moto's in-memory backends are not thread-safe (a DynamoDB query can iterate a table while another thread writes
+    to it: "dictionary changed size during iteration"), and so a conditional write is not atomic across threads. Real
+    AWS serves each request atomically; one lock around each mocked request gives the local cloud the same semantics.
+    Lambda invokes are left out: they run our handlers, which make requests of their own from other threads."""
+    from moto.core.botocore_stubber import BotocoreStubber
+    original = BotocoreStubber.process_request
+    lock = threading.RLock()
+
+    def process_request(self, request):
+        if "://lambda." in request.url:
+            return original(self, request)
+        with lock:
+            return original(self, request)
+
+    BotocoreStubber.process_request = process_request
+
+
 def apply_all() -> None:
     global _applied
     if _applied:
@@ -73,4 +93,5 @@ def apply_all() -> None:
     _send_task_failure_keeps_cause()
     _start_time_is_iso()
     _stop_interrupts_callbacks()
+    _requests_are_atomic()
     _applied = True

@@ -26,9 +26,19 @@ def act(cloud, case_id: str, action: str, agent: str = "ann-agent", **fields):
     return cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), AGENT, agent=agent)
 
 
+NOTIFIED_STEP = {"acknowledge": "ACKNOWLEDGE", "claim": "HAND_OFF", "resolve": "RESOLVE", "follow-up": "FOLLOW_UP"}
+
+
 def wait_until_waiting(cloud, case_id: str, action: str, timeout: float = 20) -> dict:
-    return cloud.wait_for(lambda: (case := show(cloud, case_id)).get("waitingFor") == action and case,
-                          timeout=timeout, what=f"{case_id} waiting for {action}")
+    """Until the case waits for `action` and (for a team's step) the team has been told."""
+    def ready():
+        case = show(cloud, case_id)
+        if case.get("waitingFor") != action:
+            return None
+        step = NOTIFIED_STEP.get(action)
+        told = step is None or any(e["event"] == "notified" and e["step"] == step for e in case["timeline"])
+        return case if told else None
+    return cloud.wait_for(ready, timeout=timeout, what=f"{case_id} waiting for {action}")
 
 
 def run_to_acknowledged(cloud, mention_id: str, author_id: str = "1001") -> str:

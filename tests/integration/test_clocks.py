@@ -30,14 +30,14 @@ def test_an_unacknowledged_complaint_climbs_every_level_then_hits_the_hard_limit
     for level, tier in enumerate(tiers, start=1):
         assert {m["attributes"]["level"] for m in cloud.notifications(tier)} == {str(level)}
     assert messages[3]["subject"].startswith("HARD LIMIT")
-    # And the case is still open and waiting: past the hard limit it is answerable, never dropped
-    assert (case["status"], case["waitingFor"], case["escalationLevel"]) == ("OPEN", "acknowledge", 3)
+    # And the case is still open and waiting again: past the hard limit it is answerable, never dropped
+    case = wait_until_waiting(cloud, case_id, "acknowledge")
+    assert (case["status"], case["escalationLevel"], case["hardLimitReached"]) == ("OPEN", 3, True)
     assert cloud.path(case_id)[:5] == ["Open Case", "Await Acknowledgement", "Escalate Case",
                                        "Which Step Is Waiting?", "Await Acknowledgement"]
     events = [e["event"] for e in show(cloud, case_id)["timeline"]]
     assert events.count("escalated") == 3 and "hard-limit" in events
     # When an agent finally acknowledges it, the case moves on
-    wait_until_waiting(cloud, case_id, "acknowledge")
     assert act(cloud, case_id, "acknowledge", replyText="We are so sorry for the wait, Ann.").status == 200
     wait_until_waiting(cloud, case_id, "customer-dm")
 
@@ -60,7 +60,7 @@ def test_the_dm_wait_reminds_once_then_hands_off_without_private_contact(make_cl
 
 
 def test_an_unclaimed_hand_off_escalates_and_can_still_be_claimed(make_cloud):
-    cloud = make_cloud(TRIAGE_CLAIM_SECONDS=1, DM_WAIT_SECONDS=1)
+    cloud = make_cloud(TRIAGE_CLAIM_SECONDS=2, DM_WAIT_SECONDS=1)
     case_id = run_to_acknowledged(cloud, "6003", author_id="3003")
     wait_until_waiting(cloud, case_id, "claim")
     cloud.wait_for(lambda: escalations(cloud, case_id), timeout=10, what="triage escalation")

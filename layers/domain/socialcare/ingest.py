@@ -10,7 +10,11 @@ Idempotent end to end, so a platform retry, an SQS redelivery or a crash half-wa
 """
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
+
+from pynamodb.exceptions import TransactWriteError
 
 from socialcare import workflow
 from socialcare.cases import lifecycle, service
@@ -46,8 +50,11 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
     return IngestOutcome(mention.key, outcome, case_id)
 
 
+OPEN_ATTEMPTS = 5
+
+
 def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
-    for _ in range(3):  # at most: lose the race to open, then find the winner's case
+    for attempt in range(OPEN_ATTEMPTS):
         case_id = repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
             _attach(case_id, mention, repo)
@@ -55,8 +62,10 @@ def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
         try:
             return OPENED, _open(mention, repo)
         except AuthorHasOpenCaseError:
-            continue
-    raise RuntimeError(f"could not settle the open case of {mention.author_key}")
+            continue  # another mention of the author opened first: attach to its case
+        except TransactWriteError:
+            time.sleep(random.uniform(0, 0.05 * 2 ** attempt))  # a concurrent transaction: back off and look again
+    raise RuntimeError(f"could not settle the open case of {mention.author_key}; the queue will redeliver")
 
 
 def _open(mention: Mention, repo: CasesRepository) -> str:

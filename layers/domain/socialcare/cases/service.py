@@ -89,9 +89,9 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"]) + 1
     rise = lifecycle.escalate_or_remind(step, level, settings().clocks)
     deadline = _deadline(rise.seconds)
-    case = repo.update(case_id, [
+    case = repo.update(case_id, [  # the timed-out task's token is dead: drop it until the wait starts again
         CaseRecord.escalation_level.set(rise.level), CaseRecord.hard_limit_reached.set(rise.hard_limit_reached),
-        CaseRecord.deadline.set(deadline),
+        CaseRecord.deadline.set(deadline), CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(),
     ])
     event = "hard-limit" if rise.hard_limit_reached else ("reminder-due" if step == lifecycle.REQUEST_DM else "escalated")
     repo.add_event(case_id, f"escalation:{step}:{rung}", event,
@@ -149,28 +149,25 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
 
 
 # -- the agents' actions -----------------------------------------------------------------------------------------
+ACT_ATTEMPTS = 3
+
+
 def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesRepository | None = None) -> dict:
     """An agent acts on a case: check it waits for that, take its task token (once: a second agent gets 409), store
     what stays private, and resume the execution with what may be public."""
     repo = _repo(repo)
-    case = load_case(case_id, repo)
-    lifecycle.check_action(case.step, case.waiting_for, action)
-    if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
-        raise InvalidCaseTransitionError("the case waits for the customer's DM")
-    if action == "follow-up" and not fields.get("replyText"):
-        fields = {**fields, "replyText": case.public_note or ""}
-    private_updates, output = _action_effects(action, fields, agent)
+    for _ in range(ACT_ATTEMPTS):
+        case = load_case(case_id, repo)
+        lifecycle.check_action(case.step, case.waiting_for, action)
+        if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
+            raise InvalidCaseTransitionError("the case waits for the customer's DM")
+        private_updates, output = _action_effects(action, _with_defaults(case, action, fields), agent)
+        if _take_token(case, action, private_updates, repo):
+            break
+        # the token changed under us: either someone acted, or an escalation restarted the same wait; look again
+    else:
+        raise InvalidCaseTransitionError("the case keeps changing; reload it and try again")
     token = case.task_token
-    condition = CaseRecord.task_token == token
-    if action != lifecycle.DISMISS:
-        condition &= CaseRecord.waiting_for == action
-    try:
-        repo.update(case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(), *private_updates],
-                    condition=condition)
-    except Exception as error:
-        if condition_failed(error):
-            raise InvalidCaseTransitionError("someone else acted on this case first; reload it") from error
-        raise
     repo.add_event(case_id, f"action:{action}:{case.step}:{token[-12:]}", action,
                    {"by": agent, "step": case.step, **_public_fields(action, fields)})
     if action == lifecycle.DISMISS:
@@ -178,6 +175,27 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
     else:
         workflow.resume(token, output)
     return {"caseId": case_id, "action": action, "step": case.step}
+
+
+def _take_token(case: CaseRecord, action: str, private_updates: list, repo: CasesRepository) -> bool:
+    """Remove the case's task token if it is still the one we read: exactly one action gets it."""
+    condition = CaseRecord.task_token == case.task_token
+    if action != lifecycle.DISMISS:
+        condition &= CaseRecord.waiting_for == action
+    try:
+        repo.update(case.case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(), *private_updates],
+                    condition=condition)
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def _with_defaults(case: CaseRecord, action: str, fields: dict) -> dict:
+    if action == "follow-up" and not fields.get("replyText"):
+        return {**fields, "replyText": case.public_note or ""}
+    return fields
 
 
 def _action_effects(action: str, fields: dict, agent: str) -> tuple[list, dict]:

@@ -55,10 +55,12 @@ class CasesRepository:
                 transaction.save(case, condition=CaseRecord.case_id.does_not_exist())
                 transaction.save(pointer, condition=CaseRecord.case_id.does_not_exist())
         except TransactWriteError as error:
-            reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            # Decide from what is stored now, whatever the cancellation reason: a concurrent transaction on the same
+            # items (TransactionConflict) leaves neither written, and the caller tries again.
+            if self.get(case.case_id) is not None:
                 return False
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            holder = self.open_case_of(case.author_key)
+            if holder is not None and holder != case.case_id:
                 raise AuthorHasOpenCaseError(case.author_key) from error
             raise
         return True
