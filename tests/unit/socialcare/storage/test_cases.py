@@ -1,0 +1,192 @@
+"""Mirrors layers/domain/socialcare/storage/cases.py, on the tables (and GSIs) template.yaml defines, in moto."""
+import contextlib
+
+import pytest
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, condition_failed
+from socialcare.storage.records import CASE_RECORD, CaseRecord
+
+ANN, BOB = "generic#1001", "generic#2002"
+
+
+def a_case(case_id: str, author_key: str = ANN, status: str = "OPEN", deadline: str = "2026-11-22T10:30:00.000Z",
+           opened_at: str = "2026-11-22T09:30:00.000Z", **fields) -> CaseRecord:
+    return CaseRecord(case_id, CASE_RECORD, status=status, deadline=deadline, author_key=author_key,
+                      opened_at=opened_at, platform="generic", step="NEW", escalation_level=0, mention_count=1,
+                      **fields)
+
+
+@pytest.fixture
+def repo(cloud) -> CasesRepository:
+    return CasesRepository()
+
+
+def close(repo: CasesRepository, case_id: str, author_key: str = ANN, at: str = "2026-11-22T12:00:00.000Z"):
+    repo.close(case_id, author_key, [CaseRecord.status.set("CLOSED"), CaseRecord.closed_at.set(at),
+                                     CaseRecord.deadline.set(at), CaseRecord.waiting_for.remove()])
+
+
+# -- open --------------------------------------------------------------------------------------------------------
+def test_opening_a_case_stores_it_and_makes_it_its_authors_open_case(repo):
+    assert repo.open(a_case("generic-p1", summary_text="my order arrived broken")) is True
+    stored = repo.get("generic-p1")
+    assert (stored.status, stored.author_key, stored.summary_text) == ("OPEN", ANN, "my order arrived broken")
+    assert repo.open_case_of(ANN) == "generic-p1"
+
+
+def test_opening_the_same_case_again_is_a_redelivery_that_changes_nothing(repo):
+    repo.open(a_case("generic-p1", summary_text="first"))
+    assert repo.open(a_case("generic-p1", summary_text="second")) is False
+    assert repo.get("generic-p1").summary_text == "first"
+    assert repo.open_case_of(ANN) == "generic-p1"
+
+
+def test_an_author_cannot_have_two_open_cases(repo):
+    repo.open(a_case("generic-p1"))
+    with pytest.raises(AuthorHasOpenCaseError):
+        repo.open(a_case("generic-p2"))
+    assert repo.get("generic-p2") is None  # the case was not written without its pointer
+    assert repo.open_case_of(ANN) == "generic-p1"
+
+
+def test_two_authors_each_have_their_own_open_case(repo):
+    assert repo.open(a_case("generic-p1", ANN)) and repo.open(a_case("generic-p2", BOB))
+    assert (repo.open_case_of(ANN), repo.open_case_of(BOB)) == ("generic-p1", "generic-p2")
+
+
+def test_an_unknown_case_and_an_author_without_cases_read_as_none(repo):
+    assert repo.get("generic-nope") is None
+    assert repo.open_case_of("generic#9999") is None
+
+
+# -- close -------------------------------------------------------------------------------------------------------
+def test_closing_a_case_writes_its_fields_and_frees_its_author(repo):
+    repo.open(a_case("generic-p1"))
+    close(repo, "generic-p1")
+    assert repo.get("generic-p1").status == "CLOSED"
+    assert repo.get("generic-p1").closed_at == "2026-11-22T12:00:00.000Z"
+    assert repo.open_case_of(ANN) is None
+
+
+def test_after_a_close_the_authors_next_mention_can_open_a_new_case(repo):
+    repo.open(a_case("generic-p1"))
+    close(repo, "generic-p1")
+    assert repo.open(a_case("generic-p2")) is True
+    assert repo.open_case_of(ANN) == "generic-p2"
+
+
+def test_closing_an_old_case_again_never_frees_the_authors_newer_case(repo):
+    # Given a case closed once already, and the author's newer open case
+    repo.open(a_case("generic-p1"))
+    close(repo, "generic-p1")
+    repo.open(a_case("generic-p2"))
+    # When the old case is closed again (a retried Close Case step)
+    with contextlib.suppress(TransactWriteError):
+        close(repo, "generic-p1", at="2026-11-22T13:00:00.000Z")
+    # Then the newer case is still its author's open case
+    assert repo.open_case_of(ANN) == "generic-p2"
+
+
+# -- update ------------------------------------------------------------------------------------------------------
+def test_an_update_changes_the_case_and_stamps_the_time(repo):
+    repo.open(a_case("generic-p1"))
+    repo.update("generic-p1", [CaseRecord.step.set("ACKNOWLEDGE")])
+    stored = repo.get("generic-p1")
+    assert stored.step == "ACKNOWLEDGE" and stored.updated_at
+
+
+def test_an_update_never_creates_a_case(repo):
+    with pytest.raises(UpdateError) as refused:
+        repo.update("generic-nope", [CaseRecord.step.set("ACKNOWLEDGE")])
+    assert condition_failed(refused.value)
+    assert repo.get("generic-nope") is None
+
+
+def test_an_update_whose_condition_no_longer_holds_changes_nothing(repo):
+    repo.open(a_case("generic-p1"))
+    with pytest.raises(UpdateError) as refused:
+        repo.update("generic-p1", [CaseRecord.step.set("RESOLVE")], condition=CaseRecord.step == "HAND_OFF")
+    assert condition_failed(refused.value)
+    assert repo.get("generic-p1").step == "NEW"
+
+
+# -- timeline ----------------------------------------------------------------------------------------------------
+def test_a_timeline_entry_is_written_once_per_key(repo):
+    repo.open(a_case("generic-p1"))
+    assert repo.add_event("generic-p1", "post:acknowledgement", "posted publicly", {"platformPostId": "a"}) is True
+    assert repo.add_event("generic-p1", "post:acknowledgement", "posted publicly", {"platformPostId": "b"}) is False
+    [entry] = repo.timeline("generic-p1")
+    assert entry.event == "posted publicly"
+    assert entry.detail.as_dict() == {"platformPostId": "a"}
+    assert repo.get_event("generic-p1", "post:acknowledgement").detail.as_dict() == {"platformPostId": "a"}
+
+
+def test_the_timeline_is_in_time_order_and_holds_only_entries(repo):
+    repo.open(a_case("generic-p1"))
+    repo.add_event("generic-p1", "b", "second", at="2026-11-22T09:31:00.000Z")
+    repo.add_event("generic-p1", "a", "third", at="2026-11-22T09:32:00.000Z")
+    repo.add_event("generic-p1", "c", "first", at="2026-11-22T09:30:00.000Z")
+    assert [e.event for e in repo.timeline("generic-p1")] == ["first", "second", "third"]
+    assert repo.get_event("generic-p1", "nope") is None
+
+
+# -- mentions ----------------------------------------------------------------------------------------------------
+def test_the_first_sighting_of_a_mention_claims_it_and_a_later_one_finds_the_claim(repo):
+    record, first = repo.claim_mention("generic#post-5521", "mention", ANN)
+    again, later = repo.claim_mention("generic#post-5521", "dm", BOB)
+    assert (first, later) == (True, False)
+    assert (again.mention_key, again.kind, again.author_key) == ("generic#post-5521", "mention", ANN)
+    assert again.received_at == record.received_at
+    assert again.expires_at > 0
+
+
+def test_a_linked_mention_records_its_case_and_outcome(repo):
+    repo.claim_mention("generic#post-5521", "mention", ANN)
+    repo.link_mention("generic#post-5521", "generic-post-5521", "opened")
+    record, _ = repo.claim_mention("generic#post-5521", "mention", ANN)
+    assert (record.case_id, record.outcome) == ("generic-post-5521", "opened")
+
+
+def test_linking_a_mention_to_its_case_again_is_harmless(repo):
+    repo.claim_mention("generic#post-5521", "mention", ANN)
+    repo.link_mention("generic#post-5521", "generic-post-5521", "opened")
+    repo.link_mention("generic#post-5521", "generic-post-5521", "opened")
+    record, _ = repo.claim_mention("generic#post-5521", "mention", ANN)
+    assert record.case_id == "generic-post-5521"
+
+
+def test_a_mention_linked_to_one_case_cannot_move_to_another(repo):
+    repo.claim_mention("generic#post-5521", "mention", ANN)
+    repo.link_mention("generic#post-5521", "generic-post-5521", "opened")
+    with pytest.raises(UpdateError) as refused:
+        repo.link_mention("generic#post-5521", "generic-other", "attached")
+    assert condition_failed(refused.value)
+    record, _ = repo.claim_mention("generic#post-5521", "mention", ANN)
+    assert (record.case_id, record.outcome) == ("generic-post-5521", "opened")
+
+
+# -- the indexes -------------------------------------------------------------------------------------------------
+def test_open_cases_are_listed_nearest_deadline_first(repo):
+    # Given three open cases whose deadlines are not in the order they were opened, and a closed one
+    repo.open(a_case("generic-later", "generic#1", deadline="2026-11-22T11:00:00.000Z"))
+    repo.open(a_case("generic-soonest", "generic#2", deadline="2026-11-22T09:45:00.000Z"))
+    repo.open(a_case("generic-middle", "generic#3", deadline="2026-11-22T10:15:00.000Z"))
+    repo.open(a_case("generic-done", "generic#4", deadline="2026-11-22T09:00:00.000Z"))
+    close(repo, "generic-done", "generic#4")
+    # When the open queue is listed / Then it runs from the nearest deadline, and only open cases are in it
+    assert [c.case_id for c in repo.list_by_status("OPEN")] == ["generic-soonest", "generic-middle", "generic-later"]
+    assert [c.case_id for c in repo.list_by_status("OPEN", newest_first=True)] == [
+        "generic-later", "generic-middle", "generic-soonest"]
+    assert [c.case_id for c in repo.list_by_status("OPEN", limit=2)] == ["generic-soonest", "generic-middle"]
+    assert [c.case_id for c in repo.list_by_status("CLOSED")] == ["generic-done"]
+
+
+def test_an_authors_cases_are_listed_oldest_first_and_only_theirs(repo):
+    repo.open(a_case("generic-p1", ANN, opened_at="2026-11-20T09:00:00.000Z"))
+    close(repo, "generic-p1")
+    repo.open(a_case("generic-p3", ANN, opened_at="2026-11-22T09:00:00.000Z"))
+    repo.open(a_case("generic-p2", BOB, opened_at="2026-11-21T09:00:00.000Z"))
+    assert [c.case_id for c in repo.list_by_author(ANN)] == ["generic-p1", "generic-p3"]
+    assert [c.case_id for c in repo.list_by_author(BOB)] == ["generic-p2"]
+    assert repo.list_by_author("generic#9999") == []
