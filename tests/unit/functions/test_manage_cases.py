@@ -1,0 +1,131 @@
+"""Mirrors functions/manage_cases/app.py: the agent API over the local cloud's HttpApi (routes from template.yaml)."""
+import json
+
+import pytest
+
+from tests.conftest import AGENT, delivery, mention, signed_headers
+
+CASE_ID = "generic-post-7001"
+
+
+def manage_cases_calls(cloud) -> int:
+    return sum(1 for function, _ in cloud.invocations if function == "ManageCasesFunction")
+
+
+def show(cloud, case_id: str = CASE_ID) -> dict:
+    response = cloud.http("GET", f"/cases/{case_id}", headers=AGENT)
+    assert response.status == 200, response
+    return response.json()
+
+
+@pytest.fixture
+def waiting_case(cloud) -> dict:
+    """A case opened from a signed mention, waiting for an agent's acknowledgement."""
+    body = delivery(mention("post-7001", author_id="7001"))
+    assert cloud.http("POST", "/webhooks/generic", body, signed_headers(body)).status == 200
+    cloud.deliver_queue()
+    return cloud.wait_for(lambda: (lambda case: case if case["waitingFor"] == "acknowledge" else None)(show(cloud)),
+                          what=f"{CASE_ID} waiting for acknowledge")
+
+
+def assert_still_waiting_for_acknowledgement(cloud, before: dict) -> None:
+    after = show(cloud)
+    assert (after["step"], after["waitingFor"], after["status"]) == ("ACKNOWLEDGE", "acknowledge", "OPEN")
+    assert [e["event"] for e in after["timeline"]] == [e["event"] for e in before["timeline"]]
+    assert cloud.path(CASE_ID)[-1] == "Await Acknowledgement"
+
+
+# -- who may call ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-agent-token"},
+                                     {"Authorization": AGENT["Authorization"].replace("Bearer ", "")}])
+def test_a_caller_without_the_agents_credentials_is_refused_before_the_api_runs(cloud, headers):
+    for method, path in [("GET", "/cases"), ("GET", f"/cases/{CASE_ID}"), ("POST", f"/cases/{CASE_ID}/dismiss")]:
+        response = cloud.http(method, path, '{"reason": "spam"}' if method == "POST" else None, headers)
+        assert response.status == 401, (method, path)
+    assert manage_cases_calls(cloud) == 0
+
+
+# -- listing -----------------------------------------------------------------------------------------------------
+def test_an_empty_queue_lists_no_cases(cloud):
+    response = cloud.http("GET", "/cases", headers=AGENT)
+    assert (response.status, response.json()) == (200, {"cases": []})
+
+
+def test_the_queue_lists_an_open_case_whatever_the_case_of_the_status(cloud, waiting_case):
+    for query in ("", "?status=OPEN", "?status=open"):
+        response = cloud.http("GET", f"/cases{query}", headers=AGENT)
+        assert [c["caseId"] for c in response.json()["cases"]] == [CASE_ID], query
+    assert cloud.http("GET", "/cases?status=CLOSED", headers=AGENT).json() == {"cases": []}
+
+
+def test_listing_an_unknown_status_is_a_bad_request(cloud):
+    for query in ("status=bogus", "status=", "status=OPEN,CLOSED"):
+        response = cloud.http("GET", f"/cases?{query}", headers=AGENT)
+        assert response.status == 400, query
+        assert response.json()["message"] == "status must be one of OPEN, CLOSED, DISMISSED"
+
+
+def test_listing_with_a_limit_out_of_range_is_a_bad_request(cloud):
+    for limit in ("0", "501", "ten", "-1", "2.5"):
+        response = cloud.http("GET", f"/cases?limit={limit}", headers=AGENT)
+        assert response.status == 400, limit
+        assert response.json()["message"] == "limit must be a number from 1 to 500"
+
+
+# -- unknown cases -----------------------------------------------------------------------------------------------
+def test_showing_an_unknown_case_is_not_found(cloud):
+    response = cloud.http("GET", "/cases/generic-unknown", headers=AGENT)
+    assert response.status == 404
+    assert "generic-unknown" in response.json()["message"]
+
+
+def test_acting_on_an_unknown_case_is_not_found(cloud):
+    for action, body in [("acknowledge", {"replyText": "Sorry!"}), ("dismiss", {"reason": "spam"}), ("claim", {})]:
+        response = cloud.http("POST", f"/cases/generic-unknown/{action}", json.dumps(body), AGENT)
+        assert response.status == 404, action
+        assert "generic-unknown" in response.json()["message"]
+
+
+# -- acting on a waiting case ------------------------------------------------------------------------------------
+def test_a_waiting_case_shows_its_step_its_timeline_and_no_private_contact(cloud, waiting_case):
+    assert (waiting_case["caseId"], waiting_case["status"], waiting_case["step"]) == (CASE_ID, "OPEN", "ACKNOWLEDGE")
+    assert waiting_case["timeline"][0]["event"] == "case opened"
+    assert "privateContact" not in waiting_case and "taskToken" not in json.dumps(waiting_case)
+
+
+def test_a_bad_action_body_is_a_bad_request_and_changes_nothing(cloud, waiting_case):
+    for body, problem in [('{"replyText": ""}', "replyText"), ("{}", "replyText"), (None, "replyText"),
+                          ('{"replyText": "Sorry!", "summary": "internal"}', "summary"), ("not json", "Invalid JSON")]:
+        response = cloud.http("POST", f"/cases/{CASE_ID}/acknowledge", body, AGENT)
+        assert response.status == 400, body
+        assert response.json()["message"].startswith("bad acknowledge body"), body
+        assert problem in response.json()["message"], body
+    assert_still_waiting_for_acknowledgement(cloud, waiting_case)
+
+
+def test_an_action_the_case_is_not_waiting_for_is_a_conflict_and_changes_nothing(cloud, waiting_case):
+    for action, body in [("claim", {}), ("resolve", {"summary": "x", "publicNote": "y"}), ("follow-up", {})]:
+        response = cloud.http("POST", f"/cases/{CASE_ID}/{action}", json.dumps(body), AGENT)
+        assert response.status == 409, action
+        assert "waits for 'acknowledge'" in response.json()["message"], action
+    assert_still_waiting_for_acknowledgement(cloud, waiting_case)
+
+
+def test_an_unknown_action_is_a_conflict_and_changes_nothing(cloud, waiting_case):
+    response = cloud.http("POST", f"/cases/{CASE_ID}/escalate", "{}", AGENT)
+    assert response.status == 409
+    assert "unknown action 'escalate'" in response.json()["message"]
+    assert_still_waiting_for_acknowledgement(cloud, waiting_case)
+
+
+def test_an_acknowledgement_is_taken_once_and_a_second_one_is_a_conflict(cloud, waiting_case):
+    # Given a case waiting for its acknowledgement / When two agents send one each
+    reply = json.dumps({"replyText": "Sorry about order A1, that's not OK."})
+    first = cloud.http("POST", f"/cases/{CASE_ID}/acknowledge", reply, AGENT, agent="ann-agent")
+    second = cloud.http("POST", f"/cases/{CASE_ID}/acknowledge", reply, AGENT, agent="bob-agent")
+    # Then the first moves the case on and the second is told it came too late
+    assert first.status == 200
+    assert first.json() == {"caseId": CASE_ID, "action": "acknowledge", "step": "ACKNOWLEDGE"}
+    assert second.status == 409
+    acknowledgements = [e for e in show(cloud)["timeline"] if e["event"] == "acknowledge"]
+    assert [e["by"] for e in acknowledgements] == ["arn:aws:iam::123456789012:user/ann-agent"]
