@@ -20,12 +20,16 @@ def show(cloud, case_id: str = CASE_ID) -> dict:
 
 @pytest.fixture
 def waiting_case(cloud) -> dict:
-    """A case opened from a signed mention, waiting for an agent's acknowledgement."""
+    """A case opened from a signed mention, waiting for an agent's acknowledgement (and the agents told so)."""
     body = delivery(mention("post-7001", author_id="7001"))
     assert cloud.http("POST", "/webhooks/generic", body, signed_headers(body)).status == 200
     cloud.deliver_queue()
-    return cloud.wait_for(lambda: (lambda case: case if case["waitingFor"] == "acknowledge" else None)(show(cloud)),
-                          what=f"{CASE_ID} waiting for acknowledge")
+
+    def waiting_and_agents_told():
+        case = show(cloud)
+        told = any(e["event"] == "notified" and e["step"] == "ACKNOWLEDGE" for e in case["timeline"])
+        return case if case["waitingFor"] == "acknowledge" and told else None
+    return cloud.wait_for(waiting_and_agents_told, what=f"{CASE_ID} waiting for acknowledge, agents told")
 
 
 def assert_still_waiting_for_acknowledgement(cloud, before: dict) -> None:

@@ -7,12 +7,27 @@ import boto3
 import pytest
 
 from functions.receive_webhook import app
+from local.cloud import LocalCloud
 from socialcare.http import MAX_BODY_BYTES
-from tests.conftest import delivery, mention, signed_headers
+from tests.conftest import LONG_CLOCKS, delivery, mention, signed_headers
+
+
+@pytest.fixture(scope="module")
+def shared_cloud():
+    """One local cloud for the module (the same one the `cloud` fixture starts): the webhook needs only the ingest
+    queue, emptied before each test, and starting a whole cloud per test would cost most of the suite's time budget."""
+    with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
+        yield local_cloud
+
+
+@pytest.fixture(autouse=True)
+def empty_queue(shared_cloud):
+    """Each test starts with nothing on the ingest queue."""
+    queued()
 
 
 @pytest.fixture
-def post(cloud, load_event, lambda_context):
+def post(load_event, lambda_context):
     """POST a body to the webhook as API Gateway (payload v2) would, signed unless headers are given."""
     def send(body: bytes, headers: dict | None = None, platform: str = "generic", base64_encoded: bool = False):
         event = load_event("receive_webhook.generic_delivery")
@@ -27,7 +42,7 @@ def post(cloud, load_event, lambda_context):
 
 
 @pytest.fixture
-def get(cloud, load_event, lambda_context):
+def get(load_event, lambda_context):
     def send(query: dict | None, platform: str = "generic"):
         event = load_event("receive_webhook.generic_delivery")
         event["routeKey"] = event["requestContext"]["routeKey"] = "GET /webhooks/{platform}"
@@ -48,11 +63,12 @@ def sample_body(load_event) -> bytes:
 
 
 def queued() -> list[dict]:
-    """Every message on the ingest queue."""
-    sqs, messages = boto3.client("sqs"), []
-    while batch := sqs.receive_message(QueueUrl=os.environ["INGEST_QUEUE_URL"], MaxNumberOfMessages=10,
-                                       VisibilityTimeout=60).get("Messages", []):
+    """Every message on the ingest queue (taken off it)."""
+    sqs, url, messages = boto3.client("sqs"), os.environ["INGEST_QUEUE_URL"], []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         messages += [json.loads(m["Body"]) for m in batch]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(batch)])
     return messages
 
 
@@ -76,7 +92,7 @@ def test_a_base64_encoded_delivery_is_verified_on_its_raw_bytes(post, sample_bod
     assert [m["mention_id"] for m in queued()] == ["post-5521"]
 
 
-def test_the_sample_events_stale_signature_is_refused(cloud, load_event, lambda_context):
+def test_the_sample_events_stale_signature_is_refused(load_event, lambda_context):
     response = app.lambda_handler(load_event("receive_webhook.generic_delivery"), lambda_context)
     assert response["statusCode"] == 401
     assert queued() == []

@@ -4,8 +4,10 @@ import contextlib
 import pytest
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
+from local.cloud import LocalCloud
 from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, condition_failed
-from socialcare.storage.records import CASE_RECORD, CaseRecord
+from socialcare.storage.records import CASE_RECORD, CaseRecord, MentionRecord
+from tests.conftest import LONG_CLOCKS
 
 ANN, BOB = "generic#1001", "generic#2002"
 
@@ -17,8 +19,21 @@ def a_case(case_id: str, author_key: str = ANN, status: str = "OPEN", deadline: 
                       **fields)
 
 
+@pytest.fixture(scope="module")
+def shared_cloud():
+    """One local cloud for the module (the same one the `cloud` fixture starts): the repository needs only its tables,
+    and starting a whole cloud per test would cost the unit suite most of its time budget."""
+    with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
+        yield local_cloud
+
+
 @pytest.fixture
-def repo(cloud) -> CasesRepository:
+def repo(shared_cloud) -> CasesRepository:
+    """The repository on empty tables."""
+    for model in (CaseRecord, MentionRecord):
+        with model.batch_write() as batch:
+            for item in model.scan(consistent_read=True):
+                batch.delete(item)
     return CasesRepository()
 
 
