@@ -92,7 +92,7 @@ def test_a_base64_encoded_delivery_is_verified_on_its_raw_bytes(post, sample_bod
     assert [m["mention_id"] for m in queued()] == ["post-5521"]
 
 
-def test_the_sample_events_stale_signature_is_refused(load_event, lambda_context):
+def test_the_sample_event_as_committed_is_refused_for_its_placeholder_signature(load_event, lambda_context):
     response = app.lambda_handler(load_event("receive_webhook.generic_delivery"), lambda_context)
     assert response["statusCode"] == 401
     assert queued() == []
