@@ -31,6 +31,7 @@ for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_D
     os.environ.setdefault(_name, _value)
 
 import boto3  # noqa: E402
+from aws_lambda_powertools import Metrics  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: E402
 
@@ -223,15 +224,31 @@ class LocalCloud:
         self.stop_pump()
         if self._mock is None:
             return
+        try:
+            self._stop_running_executions()
+        finally:
+            LambdaSimpleBackend.invoke = self._original_invoke
+            self._mock.stop()
+            self._mock = None
+            self._restore_env()
+
+    def _stop_running_executions(self) -> None:
+        """A running execution left behind would wake later and call moto's server port. One that has only just
+        started cannot be stopped yet in moto (its worker has no environment), so try again shortly."""
         sfn = boto3.client("stepfunctions")
-        for machine in sfn.list_state_machines()["stateMachines"]:
-            for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"],
-                                                 statusFilter="RUNNING")["executions"]:
-                sfn.stop_execution(executionArn=execution["executionArn"], error="LocalCloudStopped")
+        for attempt in range(20):
+            running = [e for e in self.executions() if e["status"] == "RUNNING"]
+            if not running:
+                break
+            for execution in running:
+                try:
+                    sfn.stop_execution(executionArn=execution["executionArn"], error="LocalCloudStopped")
+                except Exception:
+                    pass  # not stoppable yet; the next round tries again
+            time.sleep(0.1)
         time.sleep(0.1)  # let the interrupted interpreter threads finish before the mock goes
-        LambdaSimpleBackend.invoke = self._original_invoke
-        self._mock.stop()
-        self._mock = None
+
+    def _restore_env(self) -> None:
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -329,7 +346,12 @@ class LocalCloud:
         if failure is not None:
             raise failure
         timeout = self.template["Resources"][function]["Properties"].get("Timeout", 15)
-        result = self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))
+        try:
+            result = self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))
+        finally:
+            # Powertools keeps disabled metrics in memory and prints them once a metric has 100 values; a Lambda
+            # would have flushed them at the end of each invocation.
+            Metrics().clear_metrics()
         with self._lock:
             lost = self.lose_next_response.pop(function, None)
         if lost is not None:  # the function did its work, but its caller never heard back
@@ -451,7 +473,8 @@ class LocalCloud:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
 
     def executions(self) -> list[dict]:
-        return boto3.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)["executions"]
+        pages = boto3.client("stepfunctions").get_paginator("list_executions")
+        return [e for page in pages.paginate(stateMachineArn=self.state_machine_arn) for e in page["executions"]]
 
     def history(self, case_id: str) -> list[dict]:
         return boto3.client("stepfunctions").get_execution_history(executionArn=self.execution_arn(case_id))["events"]

@@ -57,8 +57,9 @@ def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
     for attempt in range(OPEN_ATTEMPTS):
         case_id = repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
-            _attach(case_id, mention, repo)
-            return ATTACHED, case_id
+            if _attach(case_id, mention, repo):
+                return ATTACHED, case_id
+            continue  # the case closed as we attached: the author's pointer is gone, so open a new case
         try:
             return OPENED, _open(mention, repo)
         except AuthorHasOpenCaseError:
@@ -83,9 +84,12 @@ def _open(mention: Mention, repo: CasesRepository) -> str:
     return case_id
 
 
-def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> None:
+def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> bool:
+    """Add the mention to the open case; False when the case had closed meanwhile."""
     if repo.add_event(case_id, f"mention:{mention.key}", "mention attached", _public_detail(mention)):
         repo.update(case_id, [CaseRecord.mention_count.add(1)])
+    case = repo.get(case_id)
+    return case is not None and case.status == lifecycle.OPEN
 
 
 def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str, str | None]:

@@ -135,6 +135,8 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
     """Close the case (resolved, dismissed or failed) and free its author for a new case."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
+    if case.status != lifecycle.OPEN:  # a retried close: done already (and the author may have a new case by now)
+        return {"caseId": case_id, "status": case.status, "reason": case.closed_reason}
     closed_at = now_iso()
     status = {"resolved": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED, "failed": lifecycle.CLOSED}[outcome]
     reason = case.closed_reason or ("failed: " + str((error or {}).get("Error", "unknown")) if outcome == "failed"

@@ -71,7 +71,7 @@ class GenericWebhookPlatform(SandboxPlatform):
     def verify(self, headers: dict[str, str], raw_body: bytes) -> None:
         timestamp = headers.get(TIMESTAMP_HEADER, "")
         signature = headers.get(SIGNATURE_HEADER, "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
+        if not (timestamp.isascii() and timestamp.isdigit()) or abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
             raise SignatureMismatchError(f"missing or stale {TIMESTAMP_HEADER}")
         expected = sign(secret("GENERIC_WEBHOOK_SECRET"), timestamp, raw_body)
         if not hmac.compare_digest(expected, signature):
