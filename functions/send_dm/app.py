@@ -1,16 +1,13 @@
-"""State machine step: a private message to the customer. Idempotent like post_reply."""
+"""State machine step: a private message to the customer, once (see socialcare.idempotency)."""
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent
+from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
-from socialcare.config import settings
+from socialcare.idempotency import once_per_case_and_kind, persistence
 
 logger = Logger()
 tracer = Tracer()
-persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
-once_per_case_and_kind = IdempotencyConfig(event_key_jmespath="[caseId, kind]", raise_on_no_idempotency_key=True,
-                                           expires_after_seconds=90 * 86400)
 
 
 @logger.inject_lambda_context
