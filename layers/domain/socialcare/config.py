@@ -41,8 +41,10 @@ class Settings:
     triage_topic_arn: str
     escalations_topic_arn: str
     outbound_mode: str  # "sandbox" records posts; "live" calls the platforms
-    generic_webhook_secret_name: str
     brand_name: str
+    x_brand_user_id: str  # the brand's own X account: its posts and DMs are echoes, never cases
+    meta_page_id: str  # the brand's Facebook Page
+    instagram_account_id: str  # the brand's Instagram professional account
     clocks: Clocks
 
 
@@ -92,8 +94,10 @@ def settings() -> Settings:
         triage_topic_arn=env("TRIAGE_TOPIC_ARN", ""),
         escalations_topic_arn=env("ESCALATIONS_TOPIC_ARN", ""),
         outbound_mode=env("OUTBOUND_MODE", "sandbox"),
-        generic_webhook_secret_name=env("GENERIC_WEBHOOK_SECRET_NAME", "social-care/generic-webhook"),
         brand_name=env("BRAND_NAME", "our team"),
+        x_brand_user_id=env("X_BRAND_USER_ID", ""),
+        meta_page_id=env("META_PAGE_ID", ""),
+        instagram_account_id=env("INSTAGRAM_ACCOUNT_ID", ""),
         clocks=load_clocks(),
     )
 
@@ -101,3 +105,8 @@ def settings() -> Settings:
 def local_secret(env_name: str) -> str | None:
     """A secret given directly in the environment (local runs); deployed stacks use Secrets Manager."""
     return os.environ.get(env_name) or None
+
+
+def deployed_secret_id(variable: str) -> str | None:
+    """The Secrets Manager secret that a deployed stack names in `variable` (set by the template)."""
+    return os.environ.get(variable) or None
