@@ -160,6 +160,17 @@ def function_environment(template: dict, resolver: Resolver) -> dict[str, dict[s
     return result
 
 
+def parameter_variables(template: dict) -> set[str]:
+    """The environment variables the template fills from a Parameter: on a local run, the user's own environment
+    sets those (as `sam deploy --parameter-overrides` would)."""
+    parameters = set(template.get("Parameters", {}))
+    functions = resources_of_type(template, "AWS::Serverless::Function").values()
+    sources = [template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})]
+    sources += [f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions]
+    return {name for variables in sources for name, value in variables.items()
+            if isinstance(value, dict) and value.get("Ref") in parameters}
+
+
 def local_environment() -> dict[str, str]:
     """The union of every function's environment. One process runs every handler, so the template must never give
     two functions one variable with two values (checked here)."""
@@ -206,7 +217,8 @@ class LocalCloud:
         self.stop()
 
     def start(self) -> "LocalCloud":
-        self._set_env({**local_environment(), **self.clock_overrides})
+        user_settable = {name: os.environ[name] for name in parameter_variables(self.template) if os.environ.get(name)}
+        self._set_env({**local_environment(), **user_settable, **self.clock_overrides})
         from socialcare.config import settings
         settings.cache_clear()
         moto_patches.apply_all()
