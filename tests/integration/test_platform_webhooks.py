@@ -1,0 +1,72 @@
+"""Real platform deliveries (the sample events in events/, signed the way the platform signs) through the local
+cloud's webhook route, the queue and ingest, into cases."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+
+from tests.integration.helpers import act, show, wait_until_waiting
+
+BRAND_X_ID = "1605800000000000000"
+
+
+def x_delivery(cloud, load_event, name: str, secret: str | None = None):
+    body = load_event(f"receive_webhook.{name}")["body"].encode()
+    key = (secret or os.environ["X_CONSUMER_SECRET"]).encode()
+    signature = "sha256=" + base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+    return cloud.http("POST", "/webhooks/x", body, {"x-twitter-webhooks-signature": signature,
+                                                   "content-type": "application/json"})
+
+
+def test_the_x_crc_challenge_is_answered_with_the_consumer_secret(cloud, load_event):
+    token = load_event("receive_webhook.x_crc")["queryStringParameters"]["crc_token"]
+    response = cloud.http("GET", f"/webhooks/x?crc_token={token}")
+    digest = hmac.new(os.environ["X_CONSUMER_SECRET"].encode(), token.encode(), hashlib.sha256).digest()
+    assert response.status == 200
+    assert response.json() == {"response_token": "sha256=" + base64.b64encode(digest).decode()}
+
+
+def test_an_x_mention_opens_a_case_and_the_authors_dm_resumes_its_dm_wait(cloud, load_event):
+    # Given an @mention delivered by X's Account Activity webhook
+    assert x_delivery(cloud, load_event, "x_aaa_tweet_mention").status == 200
+    cloud.deliver_queue()
+    tweet = json.loads(load_event("receive_webhook.x_aaa_tweet_mention")["body"])["tweet_create_events"][0]
+    case_id = f"x-{tweet['id_str']}"
+    case = wait_until_waiting(cloud, case_id, "acknowledge")
+    assert (case["platform"], case["author"]) == ("x", f"@{tweet['user']['screen_name']}")
+    assert [e["kind"] for e in case["timeline"] if e["event"] == "case opened"] == ["mention"]
+    # When an agent acknowledges and the author then DMs the brand
+    assert act(cloud, case_id, "acknowledge", replyText="Sorry about order A-48213, we're checking now.").status == 200
+    wait_until_waiting(cloud, case_id, "customer-dm")
+    assert x_delivery(cloud, load_event, "x_aaa_dm").status == 200
+    cloud.deliver_queue()
+    # Then the DM resumes the case, which goes to triage with the DM kept private
+    case = wait_until_waiting(cloud, case_id, "claim")
+    assert case["dmReceived"] is True
+    dm_text = json.loads(load_event("receive_webhook.x_aaa_dm")["body"])["direct_message_events"][0][
+        "message_create"]["message_data"]["text"]
+    assert dm_text not in json.dumps(cloud.history(case_id))
+
+
+def test_the_brands_own_tweet_is_dropped_and_a_bad_signature_stores_nothing(cloud, load_event):
+    assert x_delivery(cloud, load_event, "x_aaa_own_tweet_echo").status == 200
+    cloud.deliver_queue()
+    assert x_delivery(cloud, load_event, "x_aaa_tweet_reply", secret="not-the-consumer-secret").status == 401
+    cloud.deliver_queue()
+    assert cloud.executions() == []
+    assert cloud.http("GET", "/cases", headers={"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}).json() == {
+        "cases": []}
+
+
+def test_every_x_delivery_kind_opens_or_updates_the_right_case(cloud, load_event):
+    for name in ("x_aaa_tweet_reply", "x_aaa_quote", "x_xaa_post_mention", "x_xaa_post_reply", "x_xaa_post_quote"):
+        assert x_delivery(cloud, load_event, name).status == 200, name
+    cloud.deliver_queue()
+    agent = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
+    cases = cloud.http("GET", "/cases", headers=agent).json()["cases"]
+    kinds = {e["kind"] for c in cases for e in show(cloud, c["caseId"])["timeline"] if e.get("kind")}
+    assert {"reply", "quote", "mention"} <= kinds
+    assert all(c["platform"] == "x" for c in cases)
