@@ -48,7 +48,7 @@ def test_an_x_mention_opens_a_case_and_the_authors_dm_resumes_its_dm_wait(cloud,
     assert case["dmReceived"] is True
     dm_text = json.loads(load_event("receive_webhook.x_aaa_dm")["body"])["direct_message_events"][0][
         "message_create"]["message_data"]["text"]
-    assert dm_text not in json.dumps(cloud.history(case_id))
+    assert dm_text not in json.dumps(cloud.history(case_id), default=str)
 
 
 def test_the_brands_own_tweet_is_dropped_and_a_bad_signature_stores_nothing(cloud, load_event):
