@@ -70,3 +70,52 @@ def test_every_x_delivery_kind_opens_or_updates_the_right_case(cloud, load_event
     kinds = {e["kind"] for c in cases for e in show(cloud, c["caseId"])["timeline"] if e.get("kind")}
     assert {"reply", "quote", "mention"} <= kinds
     assert all(c["platform"] == "x" for c in cases)
+
+
+def meta_delivery(cloud, load_event, name: str, secret: str | None = None):
+    body = load_event(f"receive_webhook.{name}")["body"].encode()
+    key = (secret or os.environ["META_APP_SECRET"]).encode()
+    signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return cloud.http("POST", "/webhooks/meta", body, {"x-hub-signature-256": signature,
+                                                      "content-type": "application/json"})
+
+
+def test_the_meta_verification_echoes_the_challenge_only_for_our_verify_token(cloud):
+    query = "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token="
+    answer = cloud.http("GET", f"/webhooks/meta?{query}{os.environ['META_VERIFY_TOKEN']}")
+    assert (answer.status, answer.body) == (200, "1158201444")
+    assert cloud.http("GET", f"/webhooks/meta?{query}meatyhamhock").status == 403
+
+
+def test_a_batched_meta_delivery_opens_a_case_per_author_and_a_bad_signature_stores_nothing(cloud, load_event):
+    assert meta_delivery(cloud, load_event, "meta_batched", secret="wrong").status == 401
+    assert meta_delivery(cloud, load_event, "meta_batched").status == 200
+    cloud.deliver_queue()
+    agent = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
+    cases = cloud.http("GET", "/cases", headers=agent).json()["cases"]
+    assert cases and all(c["platform"] == "meta" for c in cases)
+    body = json.loads(load_event("receive_webhook.meta_batched")["body"])
+    comment_id = body["entry"][0]["changes"][0]["value"]["comment_id"]
+    assert f"meta-{comment_id}" in {c["caseId"] for c in cases}
+
+
+def test_an_instagram_comment_is_acknowledged_on_instagrams_reply_endpoint(make_cloud, load_event, monkeypatch):
+    import responses
+
+    from socialcare.platforms.meta import GRAPH_URL
+    monkeypatch.setenv("OUTBOUND_MODE", "live")
+    cloud = make_cloud()
+    body = json.loads(load_event("receive_webhook.meta_instagram_comment")["body"])
+    comment_id = body["entry"][0]["changes"][0]["value"]["id"]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as graph:
+        reply = graph.post(f"{GRAPH_URL}/{comment_id}/replies", json={"id": "17999999999999999"})
+        assert meta_delivery(cloud, load_event, "meta_instagram_comment").status == 200
+        cloud.deliver_queue()
+        case_id = f"meta-{comment_id}"
+        wait_until_waiting(cloud, case_id, "acknowledge")
+        assert act(cloud, case_id, "acknowledge", replyText="Das tut uns leid, Dana. Wir kümmern uns.").status == 200
+        wait_until_waiting(cloud, case_id, "customer-dm")
+        # the acknowledgement, then the public DM invitation, both in the Instagram comment's thread, once each
+        messages = [json.loads(call.request.body)["message"] for call in graph.calls]
+        assert reply.call_count == 2 and messages[0] == "Das tut uns leid, Dana. Wir kümmern uns."
+        assert "direct message" in messages[1]

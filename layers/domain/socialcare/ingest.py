@@ -76,6 +76,7 @@ def _open(mention: Mention, repo: CasesRepository) -> str:
         case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
         opened_at=opened_at, platform=mention.platform, author_handle=mention.author.handle or mention.author.id,
         author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
+        surface=mention.extra.get("surface") or None,
         summary_text=mention.text[:500], step="NEW", escalation_level=0, mention_count=1,
     ))
     repo.add_event(case_id, f"mention:{mention.key}", "case opened", _public_detail(mention), at=opened_at)

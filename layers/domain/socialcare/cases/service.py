@@ -108,7 +108,8 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
     case = load_case(case_id, repo)
     body = text or AUTOMATIC_TEXTS[kind]
     return _post_once(case, f"post:{kind}", kind, "posted publicly", repo,
-                      lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}"), text=body)
+                      lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}",
+                                                           surface=case.surface or ""), text=body)
 
 
 def send_private(case_id: str, kind: str, repo: CasesRepository | None = None) -> dict:

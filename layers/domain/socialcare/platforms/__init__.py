@@ -5,12 +5,14 @@ from socialcare.config import settings
 from socialcare.errors import UnknownPlatformError
 from socialcare.platforms.base import Platform
 from socialcare.platforms.generic import GenericWebhookPlatform
+from socialcare.platforms.meta import MetaPlatform
 from socialcare.platforms.sandbox import SandboxPlatform
 from socialcare.platforms.x import XPlatform
 
 # Platforms that deliver mentions to us. The sandbox only receives our posts.
 _ADAPTERS: dict[str, type[Platform]] = {
     "generic": GenericWebhookPlatform,
+    "meta": MetaPlatform,
     "x": XPlatform,
 }
 

@@ -36,7 +36,9 @@ class Platform:
         """Read a delivery as mentions; raise InvalidMentionError when it cannot be read."""
         raise NotImplementedError
 
-    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str, surface: str = "") -> PostReceipt:
+        """Reply in public to `reply_to_id`. `surface` names the product where one platform has several (Meta:
+        facebook or instagram), as the mention's extra["surface"] said."""
         raise NotImplementedError
 
     def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:

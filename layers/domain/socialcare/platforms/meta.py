@@ -366,12 +366,12 @@ class MetaPlatform(Platform):
     # -- outbound -----------------------------------------------------------------------------------------------------
     # Graph has no idempotency key; the caller records each post on the case and keeps handler results in the
     # idempotency table, so a retried step does not post twice.
-    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str, surface: str = "facebook") -> PostReceipt:
-        """Answer a comment or post publicly. surface is the mention's extra["surface"]; the interface has no room
-        for it, so a caller passes "instagram" by keyword for an Instagram comment."""
+    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str, surface: str = "") -> PostReceipt:
+        """Answer a comment or post publicly. surface is the mention's extra["surface"], kept on the case: Instagram
+        comments have their own endpoint; Facebook is the default."""
         if surface == "instagram":
             return self.reply_to_instagram_comment(reply_to_id, text)
-        if surface != "facebook":
+        if surface not in ("", "facebook"):
             raise ChannelRejectedError(f"a {surface} conversation has no public thread to reply in; send a message")
         return self.reply_to_facebook_comment(reply_to_id, text)
 

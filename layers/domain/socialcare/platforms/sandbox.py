@@ -15,7 +15,7 @@ _SENT_LOCK = threading.Lock()
 class SandboxPlatform(Platform):
     name = "sandbox"
 
-    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str, surface: str = "") -> PostReceipt:
         return _record("reply", reply_to_id, text, idempotency_key, f"sandbox-{_short(idempotency_key)}")
 
     def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:

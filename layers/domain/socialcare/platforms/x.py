@@ -375,7 +375,7 @@ class XPlatform(Platform):
     # -- outbound -----------------------------------------------------------------------------------------------------
     # X has no idempotency key; the caller records each post on the case and keeps handler results in the
     # idempotency table, so a retried step does not post twice.
-    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def post_reply(self, reply_to_id: str, text: str, idempotency_key: str, surface: str = "") -> PostReceipt:
         """POST /2/tweets with reply.in_reply_to_tweet_id → 201 {"data": {"id", "text"}} (§1.7)."""
         body = {"text": text, "reply": {"in_reply_to_tweet_id": reply_to_id}}
         post_id = _created(self._send("/tweets", body, "reply"), "id", "reply")

@@ -63,6 +63,7 @@ class CaseRecord(Model):
     author_followers = NumberAttribute(null=True)
     opening_mention_key = UnicodeAttribute(null=True)
     reply_to_id = UnicodeAttribute(null=True)
+    surface = UnicodeAttribute(null=True)  # where on the platform to reply (Meta: facebook or instagram)
     summary_text = UnicodeAttribute(null=True)  # the opening mention's public text
     step = UnicodeAttribute(null=True)
     waiting_for = UnicodeAttribute(null=True)
