@@ -65,10 +65,11 @@ def print_cases(cases: list[dict]) -> None:
     if not cases:
         print("no cases")
         return
-    print(f"{'CASE':<28} {'STATUS':<9} {'STEP':<12} {'WAITING FOR':<12} {'LVL':>3}  {'DEADLINE':<24} AUTHOR")
+    width = max(28, *(len(case["caseId"]) for case in cases))
+    print(f"{'CASE':<{width}} {'STATUS':<9} {'STEP':<12} {'WAITING FOR':<12} {'LVL':>3}  {'DEADLINE':<24} AUTHOR")
     for case in cases:
         level = f"{case['escalationLevel']}{'!' if case['hardLimitReached'] else ''}"
-        print(f"{case['caseId']:<28} {case['status']:<9} {case['step'] or '':<12} {case['waitingFor'] or '-':<12} "
+        print(f"{case['caseId']:<{width}} {case['status']:<9} {case['step'] or '':<12} {case['waitingFor'] or '-':<12} "
               f"{level:>3}  {case['deadline'] or '-':<24} {case['author'] or ''}")
 
 
@@ -131,18 +132,39 @@ def serve(port: int) -> int:
     return 0
 
 
-def replay(api: Api, event_file: str, platform: str) -> int:
-    """POST a sample delivery (an events/*.json API Gateway event, or a bare body) signed with the local secret."""
-    from socialcare.platforms.generic import sign
+def replay(api: Api, event_file: str, platform: str | None) -> int:
+    """POST a sample delivery (an events/*.json API Gateway event, or a bare generic body), signed the way its
+    platform signs, with the local secrets; a GET sample (a challenge) is sent as its query."""
     event = json.loads(pathlib.Path(event_file).read_text())
-    body = (event["body"] if "routeKey" in event else json.dumps(event)).encode()
-    timestamp = str(int(time.time()))
-    secret = os.environ.get("GENERIC_WEBHOOK_SECRET", "local-generic-secret")
-    headers = {"content-type": "application/json", "X-SocialCare-Timestamp": timestamp,
-               "X-SocialCare-Signature": sign(secret, timestamp, body)}
-    response = requests.post(f"{api.base_url}/webhooks/{platform}", data=body, headers=headers, timeout=30)
+    is_http_event = "routeKey" in event
+    platform = platform or (event.get("pathParameters") or {}).get("platform", "generic")
+    url = f"{api.base_url}/webhooks/{platform}"
+    if is_http_event and event["routeKey"].startswith("GET"):
+        response = requests.get(url, params=event.get("queryStringParameters") or {}, timeout=30)
+    else:
+        body = (event["body"] if is_http_event else json.dumps(event)).encode()
+        headers = {"content-type": "application/json", **signature_headers(platform, body)}
+        response = requests.post(url, data=body, headers=headers, timeout=30)
     print(response.status_code, response.text)
     return 0 if response.ok else 1
+
+
+def signature_headers(platform: str, body: bytes) -> dict[str, str]:
+    """Each platform's own signature over the raw body, with the local secret from the environment."""
+    import base64
+    import hashlib
+    import hmac
+    if platform == "x":
+        key = os.environ.get("X_CONSUMER_SECRET", "local-x-consumer-secret").encode()
+        return {"x-twitter-webhooks-signature":
+                "sha256=" + base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()}
+    if platform == "meta":
+        key = os.environ.get("META_APP_SECRET", "local-meta-app-secret").encode()
+        return {"x-hub-signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
+    from socialcare.platforms.generic import sign
+    timestamp = str(int(time.time()))
+    secret = os.environ.get("GENERIC_WEBHOOK_SECRET", "local-generic-secret")
+    return {"X-SocialCare-Timestamp": timestamp, "X-SocialCare-Signature": sign(secret, timestamp, body)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,9 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         action_parser.add_argument("case_id")
         for flag, required in fields:
             action_parser.add_argument(flag, required=required)
-    replay_parser = commands.add_parser("replay", help="POST a sample delivery, signed with the local secret")
+    replay_parser = commands.add_parser("replay", help="send a sample event (events/*.json), signed with the local secret")
     replay_parser.add_argument("event_file")
-    replay_parser.add_argument("--platform", default="generic")
+    replay_parser.add_argument("--platform", help="default: the event's own {platform}, else generic")
     args = parser.parse_args(argv)
 
     if args.command == "serve":

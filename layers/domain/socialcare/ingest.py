@@ -74,7 +74,7 @@ def _open(mention: Mention, repo: CasesRepository) -> str:
     opened_at = now_iso()
     repo.open(CaseRecord(
         case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
-        opened_at=opened_at, platform=mention.platform, author_handle=mention.author.handle or mention.author.id,
+        opened_at=opened_at, platform=mention.platform, author_handle=_who(mention),
         author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
         surface=mention.extra.get("surface") or None,
         summary_text=mention.text[:500], step="NEW", escalation_level=0, mention_count=1,
@@ -103,4 +103,9 @@ def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str,
 
 def _public_detail(mention: Mention) -> dict:
     return {"mentionId": mention.mention_id, "kind": mention.kind, "text": mention.text[:500],
-            "author": mention.author.handle or mention.author.id, "url": mention.url}
+            "author": _who(mention), "url": mention.url}
+
+
+def _who(mention: Mention) -> str:
+    """How the author shows to agents: their handle, else their name (Facebook has no handles), else their id."""
+    return mention.author.handle or mention.author.name or mention.author.id
