@@ -2,11 +2,13 @@
 
   1. import time of each handler module in a fresh interpreter (a cold-start proxy)
   2. the receive-webhook handler's time per signed delivery
-  3. ingest throughput on the local cloud, with duplicates and repeat authors, and what became of each mention
-  4. state transitions of a happy-path case and of one escalation rung, and the Step Functions cost
+  3. ingest throughput on the local cloud, with repeated mentions and second mentions by one author, and what became
+     of every mention (read back from the tables, so a doubled mention would show)
+  4. state transitions of a happy-path case and of one escalation rung, and what Step Functions charges for them
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
@@ -14,22 +16,36 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 from local.cloud import LocalCloud, local_environment
 from local.template import ROOT, load_template, resources_of_type
 
-os.environ.update(local_environment())
+os.environ.update(local_environment())  # before socialcare reads its settings and table names
+
+import boto3  # noqa: E402
 
 from socialcare.platforms.generic import sign  # noqa: E402
 
-PRICE_PER_1000_TRANSITIONS = 0.025  # USD, Standard workflows, us-east-1 (aws.amazon.com/step-functions/pricing)
+PRICE_PER_1000_TRANSITIONS = 0.025  # USD, Standard workflows, us-east-1 (aws-notes.md §5)
+FREE_TRANSITIONS_PER_MONTH = 4000
+# Hours-long clocks, so nothing escalates while the bench runs unless a section shortens one on purpose.
 LONG_CLOCKS = {"ACK_SLA_SECONDS": 3600, "ACK_HARD_LIMIT_SECONDS": 7200, "DM_WAIT_SECONDS": 3600,
                "TRIAGE_CLAIM_SECONDS": 3600, "RESOLVE_SECONDS": 3600, "FOLLOW_UP_SECONDS": 3600}
+# The acknowledgement ladder squeezed into seconds: first rung after 1 s, then one rung a second up to level 3.
+LATE_CLOCKS = {**LONG_CLOCKS, "ACK_SLA_SECONDS": 1, "ACK_HARD_LIMIT_SECONDS": 4}
 AGENT = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
+LABEL_WIDTH = 46
+OUTCOME_ORDER = ("opened", "attached", "duplicate")  # socialcare.ingest's names, in the order a reader expects
 
 
-def signed(mentions: list[dict], delivery_id: str) -> tuple[bytes, dict]:
+def row(label: str, value: str) -> None:
+    print(f"   {label:<{LABEL_WIDTH}} {value}")
+
+
+# -- deliveries -----------------------------------------------------------------------------------------------------
+def signed_delivery(mentions: list[dict], delivery_id: str) -> tuple[bytes, dict]:
     body = json.dumps({"deliveryId": delivery_id, "mentions": mentions}).encode()
     stamp = str(int(time.time()))
     return body, {"X-SocialCare-Timestamp": stamp,
@@ -41,151 +57,269 @@ def mention(mention_id: str, author_id: str, kind: str = "mention", text: str = 
             "author": {"id": author_id, "handle": f"@user{author_id}", "followers": 100}}
 
 
-def import_times() -> list[tuple[str, float]]:
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/domain'}"}
-    results = []
-    for name, function in resources_of_type(load_template(), "AWS::Serverless::Function").items():
-        module = "functions." + function["Properties"]["CodeUri"].strip("/").split("/")[-1] + ".app"
-        code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-        runs = [float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                     check=True).stdout) for _ in range(3)]
-        results.append((name, statistics.median(runs) * 1000))
-    return results
-
-
-def webhook_latency(cloud: LocalCloud, deliveries: int = 300) -> list[float]:
-    timings = []
-    for n in range(deliveries):
-        body, headers = signed([mention(f"lat-{n}", str(n))], f"lat-{n}")
-        started = time.perf_counter()
-        response = cloud.http("POST", "/webhooks/generic", body, headers)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status == 200, response
-    return timings
-
-
-def ingest_throughput(cloud: LocalCloud, mentions: int = 200) -> dict:
-    """Every 5th mention repeats an earlier one (a platform retry); every 4th author posts twice."""
-    sent = []
-    for n in range(mentions):
-        if n % 5 == 4:
-            sent.append(sent[n - 3])  # the same mention again
-        else:
-            sent.append(mention(f"tp-{n}", author_id=f"a{n // 2 if n % 4 == 1 else n}"))
-    for start in range(0, mentions, 10):
-        body, headers = signed(sent[start:start + 10], f"tp-delivery-{start}")
-        assert cloud.http("POST", "/webhooks/generic", body, headers).status == 200
-    started = time.perf_counter()
-    delivered = cloud.deliver_queue(max_rounds=10_000)
-    elapsed = time.perf_counter() - started
-    distinct = {m["id"] for m in sent}
-    authors = {m["author"]["id"] for m in sent}
-    cases = [c for c in cloud.http("GET", "/cases?limit=500", headers=AGENT).json()["cases"]
-             if c["caseId"].startswith("generic-tp-")]
-    for start in range(0, mentions, 10):  # the platform redelivers everything: the pure dedupe path
-        body, headers = signed(sent[start:start + 10], f"tp-delivery-{start}")
-        assert cloud.http("POST", "/webhooks/generic", body, headers).status == 200
-    started = time.perf_counter()
-    redelivered = cloud.deliver_queue(max_rounds=10_000)
-    redelivery_seconds = time.perf_counter() - started
-    return {"delivered": delivered, "seconds": elapsed, "redelivered": redelivered,
-            "redelivery_seconds": redelivery_seconds, "distinct": len(distinct), "authors": len(authors),
-            "cases": len(cases), "attached": sum(c["mentions"] for c in cases) - len(cases),
-            "executions": len([e for e in cloud.executions() if e["name"].startswith("generic-tp-")])}
-
-
-def wait_waiting(cloud: LocalCloud, case_id: str, action: str) -> None:
-    cloud.wait_for(lambda: cloud.http("GET", f"/cases/{case_id}", headers=AGENT).json().get("waitingFor") == action,
-                   timeout=30, what=f"{case_id} waiting for {action}")
-
-
-def act(cloud: LocalCloud, case_id: str, action: str, **fields) -> None:
-    response = cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), AGENT)
+def post_delivery(cloud: LocalCloud, mentions: list[dict], delivery_id: str) -> None:
+    body, headers = signed_delivery(mentions, delivery_id)
+    response = cloud.http("POST", "/webhooks/generic", body, headers)
     assert response.status == 200, response
 
 
-def transitions(cloud: LocalCloud, case_id: str) -> int:
-    """Step Functions bills a transition per state entered."""
-    return sum(1 for event in cloud.history(case_id) if event["type"].endswith("StateEntered"))
+# -- 1. import time ---------------------------------------------------------------------------------------------------
+def handler_modules() -> dict[str, str]:
+    """Function logical id -> its handler module, as SAM packages CodeUri functions/<folder>/."""
+    return {name: "functions." + function["Properties"]["CodeUri"].strip("/").split("/")[-1] + ".app"
+            for name, function in resources_of_type(load_template(), "AWS::Serverless::Function").items()}
 
 
-def happy_path_transitions(cloud: LocalCloud) -> int:
-    body, headers = signed([mention("happy-1", "h1")], "happy")
-    cloud.http("POST", "/webhooks/generic", body, headers)
-    cloud.deliver_queue()
+def import_milliseconds(module: str, runs: int = 3) -> float:
+    """Median over fresh interpreters: only the import is timed, not the interpreter's own start."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/domain'}"}  # os.environ has the fake AWS creds
+    code = f"import time; started = time.perf_counter(); import {module}; print(time.perf_counter() - started)"
+    seconds = [float(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(runs)]
+    return statistics.median(seconds) * 1000
+
+
+# -- 2. webhook latency -----------------------------------------------------------------------------------------------
+def webhook_milliseconds(cloud: LocalCloud, deliveries: int = 300, warm_up: int = 10) -> list[float]:
+    """One signed 1-mention delivery at a time; the first few (lazy clients, caches) are not counted."""
+    timings = []
+    for n in range(warm_up + deliveries):
+        body, headers = signed_delivery([mention(f"lat-{n}", str(n))], f"lat-{n}")
+        started = time.perf_counter()
+        response = cloud.http("POST", "/webhooks/generic", body, headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status == 200, response
+        if n >= warm_up:
+            timings.append(elapsed)
+    return timings
+
+
+# -- 3. ingest --------------------------------------------------------------------------------------------------------
+def ingest_traffic(deliveries: int = 15) -> list[list[dict]]:
+    """Ten mentions per delivery: six authors' first mentions, a second mention by two of them, and two repeats of
+    mention ids already in the delivery (a platform retry) — 20% repeats, 20% attach to an open case."""
+    traffic = []
+    for d in range(deliveries):
+        firsts = [mention(f"tp-{d}-{k}", author_id=f"tp-{d}-{k}") for k in range(6)]
+        seconds = [mention(f"tp-{d}-{k}-again", author_id=f"tp-{d}-{k}", text="still waiting") for k in range(2)]
+        traffic.append(firsts + seconds + [firsts[0], seconds[0]])
+    return traffic
+
+
+class IngestTimer:
+    """Wall time of each mention's ingest, by outcome (opened, attached, duplicate...), timed around the ingest
+    handler's call into the layer. Opening a case also starts an execution on moto, whose interpreter threads share
+    this process's GIL, so an opened case's figure includes some of that."""
+
+    def __init__(self):
+        self.milliseconds: dict[str, list[float]] = {}
+        self._handler_module = importlib.import_module("functions.ingest_mentions.app")  # the cloud's, once started
+        self._original = self._handler_module.ingest_mention
+
+    def __enter__(self) -> "IngestTimer":
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            outcome = self._original(*args, **kwargs)
+            self.milliseconds.setdefault(outcome.outcome, []).append((time.perf_counter() - started) * 1000)
+            return outcome
+        self._handler_module.ingest_mention = timed
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._handler_module.ingest_mention = self._original
+
+
+def stored_outcomes(cloud: LocalCloud) -> dict:
+    """What the tables hold for the bench's mentions: one mentions-table row per distinct mention, with its outcome,
+    and each case's mention count."""
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=os.environ["MENTIONS_TABLE_NAME"])
+    rows = [item for page in pages for item in page["Items"] if item["mention_key"]["S"].startswith("generic#tp-")]
+    cases = [c for c in cloud.http("GET", "/cases?limit=500", headers=AGENT).json()["cases"]
+             if c["caseId"].startswith("generic-tp-")]
+    return {"mention rows": len(rows),
+            "outcomes": Counter(item.get("outcome", {}).get("S", "unfinished") for item in rows),
+            "cases": len(cases), "mentions on cases": sum(c["mentions"] for c in cases),
+            "executions": sum(1 for e in cloud.executions() if e["name"].startswith("generic-tp-"))}
+
+
+def ingest_run(cloud: LocalCloud, traffic: list[list[dict]]) -> dict:
+    """Enqueue every delivery, time the queue's delivery to the ingest handler, then redeliver it all (the platform
+    retrying everything: only the dedupe path runs) and read the tables back after each."""
+    for n, mentions in enumerate(traffic):
+        post_delivery(cloud, mentions, f"tp-delivery-{n}")
+    with IngestTimer() as by_outcome:
+        started = time.perf_counter()
+        delivered = cloud.deliver_queue(max_rounds=10_000)
+        seconds = time.perf_counter() - started
+    after_first = stored_outcomes(cloud)
+    for n, mentions in enumerate(traffic):
+        post_delivery(cloud, mentions, f"tp-delivery-{n}")
+    started = time.perf_counter()
+    redelivered = cloud.deliver_queue(max_rounds=10_000)
+    redelivery_seconds = time.perf_counter() - started
+    sent = [m for mentions in traffic for m in mentions]
+    return {"sent": len(sent), "distinct": len({m["id"] for m in sent}),
+            "authors": len({m["author"]["id"] for m in sent}),
+            "delivered": delivered, "seconds": seconds, "milliseconds_by_outcome": by_outcome.milliseconds,
+            "after_first": after_first,
+            "redelivered": redelivered, "redelivery_seconds": redelivery_seconds,
+            "after_redelivery": stored_outcomes(cloud)}
+
+
+# -- 4. state transitions ---------------------------------------------------------------------------------------------
+def states_entered(cloud: LocalCloud, case_id: str) -> list[str]:
+    """Step Functions bills one transition per state entered."""
+    return [event["stateEnteredEventDetails"]["name"] for event in cloud.history(case_id)
+            if event["type"].endswith("StateEntered")]
+
+
+def show(cloud: LocalCloud, case_id: str) -> dict:
+    return cloud.http("GET", f"/cases/{case_id}", headers=AGENT).json()
+
+
+def act_when_waiting(cloud: LocalCloud, case_id: str, action: str, **fields) -> None:
+    """Act once the case waits for it. A rung firing in between makes the case briefly not wait (409): try again."""
+    deadline = time.monotonic() + 30
+    while True:
+        cloud.wait_for(lambda: show(cloud, case_id).get("waitingFor") == action, timeout=30,
+                       what=f"{case_id} waiting for {action}")
+        response = cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), AGENT)
+        if response.status == 200:
+            return
+        if response.status != 409 or time.monotonic() > deadline:
+            raise RuntimeError(f"{action} on {case_id}: {response}")
+
+
+def happy_path(cloud: LocalCloud) -> tuple[list[str], int]:
+    """Mention, acknowledge, the customer's DM, claim, resolve, follow-up: the states the case entered, and how many
+    of its tasks failed (each would be retried, and a retry is billed as a transition too)."""
     case_id = "generic-happy-1"
-    wait_waiting(cloud, case_id, "acknowledge")
-    act(cloud, case_id, "acknowledge", replyText="Sorry about the late order, we're on it.")
-    wait_waiting(cloud, case_id, "customer-dm")
-    body, headers = signed([mention("happy-dm", "h1", kind="dm", text="order 42")], "happy-dm")
-    cloud.http("POST", "/webhooks/generic", body, headers)
+    post_delivery(cloud, [mention("happy-1", "happy")], "happy")
     cloud.deliver_queue()
-    wait_waiting(cloud, case_id, "claim")
-    act(cloud, case_id, "claim", owner="dev")
-    wait_waiting(cloud, case_id, "resolve")
-    act(cloud, case_id, "resolve", summary="shipped", publicNote="It's on its way!")
-    wait_waiting(cloud, case_id, "follow-up")
-    act(cloud, case_id, "follow-up")
-    cloud.wait_for_status(case_id)
-    return transitions(cloud, case_id)
+    act_when_waiting(cloud, case_id, "acknowledge", replyText="Sorry about the late order, we're on it.")
+    cloud.wait_for(lambda: show(cloud, case_id).get("waitingFor") == "customer-dm", what="waiting for the DM")
+    post_delivery(cloud, [mention("happy-dm", "happy", kind="dm", text="order 42")], "happy-dm")
+    cloud.deliver_queue()
+    act_when_waiting(cloud, case_id, "claim", owner="bench")
+    act_when_waiting(cloud, case_id, "resolve", summary="shipped", publicNote="It's on its way!")
+    act_when_waiting(cloud, case_id, "follow-up")
+    status = cloud.wait_for_status(case_id)["status"]
+    if status != "SUCCEEDED":
+        raise RuntimeError(f"the happy-path case ended {status}: {cloud.path(case_id)}")
+    failures = sum(1 for event in cloud.history(case_id) if event["type"].endswith("Failed"))
+    return states_entered(cloud, case_id), failures
+
+
+def late_acknowledgement(cloud: LocalCloud) -> list[str]:
+    """A case acknowledged once the first rung has fired, up to its wait for the customer's DM."""
+    case_id = "generic-late-1"
+    post_delivery(cloud, [mention("late-1", "late")], "late")
+    cloud.deliver_queue()
+    cloud.wait_for(lambda: show(cloud, case_id)["escalationLevel"] >= 1, timeout=30, what="the first escalation")
+    act_when_waiting(cloud, case_id, "acknowledge", replyText="Sorry for the wait!")
+    cloud.wait_for(lambda: show(cloud, case_id).get("waitingFor") == "customer-dm", what="waiting for the DM")
+    return states_entered(cloud, case_id)
+
+
+def up_to(states: list[str], name: str) -> list[str]:
+    return states[:states.index(name) + 1]
+
+
+def transitions_per_rung(happy: list[str], late: list[str]) -> tuple[float, int]:
+    """Compare both cases up to their first wait for the DM. With a rung every second, a second one can fire before
+    the acknowledgement lands, so the rungs are counted in the history rather than assumed to be one."""
+    happy_part, late_part = up_to(happy, "Await Customer DM"), up_to(late, "Await Customer DM")
+    rungs = late_part.count("Escalate Case")
+    if rungs == 0 or "Escalate Case" in happy_part:
+        raise RuntimeError(f"expected rungs only on the late case: {late_part} vs {happy_part}")
+    return (len(late_part) - len(happy_part)) / rungs, rungs
+
+
+# -- the report -------------------------------------------------------------------------------------------------------
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def report_import_times() -> None:
+    print("1. Handler module import in a fresh interpreter (cold-start proxy, median of 3 runs)")
+    for name, module in handler_modules().items():
+        row(f"{name} ({module.split('.')[1]})", f"{import_milliseconds(module):7.1f} ms")
+
+
+def report_webhook() -> None:
+    with LocalCloud(clocks=LONG_CLOCKS) as cloud:
+        timings = webhook_milliseconds(cloud)
+    percentiles = statistics.quantiles(timings, n=100)
+    print(f"\n2. Receive webhook, one signed 1-mention delivery ({len(timings)} deliveries after 10 warm-up;")
+    print("   the local HttpApi event and the handler: verify the signature, parse, enqueue on moto SQS)")
+    row("mean", f"{statistics.mean(timings):7.2f} ms")
+    row("p50", f"{percentiles[49]:7.2f} ms")
+    row("p95", f"{percentiles[94]:7.2f} ms")
+
+
+def report_ingest() -> None:
+    with LocalCloud(clocks=LONG_CLOCKS) as cloud:
+        ingest = ingest_run(cloud, ingest_traffic())
+    first, again = ingest["after_first"], ingest["after_redelivery"]
+    print(f"\n3. Ingest on the local cloud: {ingest['sent']} mentions in {ingest['sent'] // 10} deliveries "
+          f"({ingest['distinct']} distinct ids, {ingest['sent'] - ingest['distinct']} repeated, "
+          f"{ingest['authors']} authors)")
+    row("delivered to the ingest handler", f"{ingest['delivered']:6d} mentions in {ingest['seconds']:.1f} s")
+    row("throughput", f"{ingest['delivered'] / ingest['seconds']:8.1f} mentions/s")
+    by_outcome = ingest["milliseconds_by_outcome"]
+    for outcome in sorted(by_outcome, key=lambda name: OUTCOME_ORDER.index(name) if name in OUTCOME_ORDER else 9):
+        timings = by_outcome[outcome]
+        row(f"  mean per {outcome} mention", f"{statistics.mean(timings):8.1f} ms  (n={len(timings)})")
+    print("   What the tables hold afterwards:")
+    outcomes = first["outcomes"]
+    row("cases opened (mentions table: opened)", f"{outcomes['opened']:6d}")
+    row("attached to the author's open case", f"{outcomes['attached']:6d}")
+    for outcome in sorted(set(outcomes) - {"opened", "attached"}):
+        row(f"other outcome: {outcome}", f"{outcomes[outcome]:6d}")
+    row("mentions-table rows (one per distinct id)", f"{first['mention rows']:6d}")
+    row("repeats dropped (delivered - rows)", f"{ingest['delivered'] - first['mention rows']:6d}")
+    doubled = first["mentions on cases"] - first["mention rows"]
+    row("mentions counted on the cases", f"{first['mentions on cases']:6d}  "
+        + ("(= rows: none doubled)" if doubled == 0 else f"({doubled} more than rows: DOUBLED)"))
+    row("open cases / executions started", f"{first['cases']:6d} / {first['executions']}")
+    unchanged = all(first[key] == again[key] for key in first)
+    print(f"   Redelivered all {ingest['redelivered']} (every one a repeat now):")
+    row("throughput", f"{ingest['redelivered'] / ingest['redelivery_seconds']:8.1f} mentions/s")
+    row("rows, outcomes, cases, executions", "unchanged" if unchanged else f"CHANGED to {again}")
+
+
+def report_transitions() -> None:
+    with LocalCloud(clocks=LONG_CLOCKS) as cloud:
+        happy, failures = happy_path(cloud)
+    with LocalCloud(clocks=LATE_CLOCKS) as cloud:
+        late = late_acknowledgement(cloud)
+    per_rung, rungs = transitions_per_rung(happy, late)
+    first_rung = late.index("Escalate Case")
+    print("\n4. Step Functions state transitions (states entered; Standard $0.025 per 1,000, us-east-1)")
+    row("happy-path case", f"{len(happy):6d} transitions")
+    row("  (mention, ack, DM, claim, resolve, follow-up)", f"{len(happy) * PRICE_PER_1000_TRANSITIONS:8.3f} USD "
+        "per 1,000 cases")
+    row("one escalation rung adds", f"{per_rung:6.0f} transitions  ({rungs} rung(s) in the late case's history)")
+    row("", f"{per_rung * PRICE_PER_1000_TRANSITIONS:8.3f} USD per 1,000 rungs")
+    row("  states a rung enters", " -> ".join(late[first_rung:first_rung + round(per_rung)]))
+    row("free tier", f"{FREE_TRANSITIONS_PER_MONTH} transitions/month = "
+        f"{FREE_TRANSITIONS_PER_MONTH // len(happy)} happy-path cases")
+    print(f"   A retried task is billed again; {failures} task(s) failed in the happy-path case.")
 
 
 def main() -> int:
-    print(f"social-care-workflow bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, "
-          f"{os.cpu_count()} cores, {platform.machine()}\n")
-
-    print("1. Handler import time in a fresh interpreter (cold-start proxy; median of 3)")
-    for name, ms in import_times():
-        print(f"   {name:<26} {ms:7.1f} ms")
-
-    with LocalCloud(clocks=LONG_CLOCKS) as cloud:
-        timings = webhook_latency(cloud)
-        print(f"\n2. Receive-webhook handler per signed 1-mention delivery ({len(timings)} deliveries, "
-              "verify + parse + enqueue on moto SQS)")
-        quantiles = statistics.quantiles(timings, n=100)
-        print(f"   mean {statistics.mean(timings):6.2f} ms   p50 {quantiles[49]:6.2f} ms   p95 {quantiles[94]:6.2f} ms")
-
-    with LocalCloud(clocks=LONG_CLOCKS) as cloud:
-        result = ingest_throughput(cloud)
-        print(f"\n3. Ingest on the local cloud: {result['delivered']} queued mentions "
-              f"({result['distinct']} distinct, {result['delivered'] - result['distinct']} repeats; "
-              f"{result['authors']} authors)")
-        print(f"   {result['delivered'] / result['seconds']:6.1f} mentions/s  ({result['seconds']:.2f} s, "
-              "each new case also starts a real execution on moto)")
-        print(f"   outcome: {result['cases']} cases, {result['executions']} executions, "
-              f"{result['attached']} mentions attached to their author's case, "
-              f"{result['delivered'] - result['distinct']} repeats dropped")
-        print(f"   the same {result['redelivered']} again (all repeats, nothing new): "
-              f"{result['redelivered'] / result['redelivery_seconds']:6.1f} mentions/s")
-        print("   (most of the first figure is moto's Step Functions interpreter parsing the ASL for each new "
-              "execution, in this process; on AWS that work is not the Lambda's)")
-
-    with LocalCloud(clocks=LONG_CLOCKS) as cloud:
-        happy = happy_path_transitions(cloud)
-    with LocalCloud(clocks={**LONG_CLOCKS, "ACK_SLA_SECONDS": 1, "ACK_HARD_LIMIT_SECONDS": 60}) as cloud:
-        late = late_case_transitions(cloud)
-    print("\n4. Step Functions state transitions (Standard: $0.025 per 1,000; retries would add more)")
-    print(f"   happy-path case, all five steps:      {happy:3d} transitions  "
-          f"→ ${happy * PRICE_PER_1000_TRANSITIONS:.3f} per 1,000 cases")
-    print(f"   one escalation rung adds:             {late:3d} transitions  "
-          f"→ ${late * PRICE_PER_1000_TRANSITIONS:.3f} per 1,000 rungs")
+    print(f"social-care-workflow bench  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"   machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.machine()}")
+    print(f"   Python {platform.python_version()} ({sys.executable})\n")
+    report_import_times()
+    report_webhook()
+    report_ingest()
+    report_transitions()
     return 0
-
-
-def late_case_transitions(cloud: LocalCloud) -> int:
-    """Transitions one escalation rung adds: acknowledged after exactly one missed SLA, compared with on time."""
-    body, headers = signed([mention("ontime-1", "o1"), mention("late-1", "l1")], "late")
-    cloud.http("POST", "/webhooks/generic", body, headers)
-    cloud.deliver_queue()
-    wait_waiting(cloud, "generic-ontime-1", "acknowledge")
-    act(cloud, "generic-ontime-1", "acknowledge", replyText="On it!")
-    cloud.wait_for(lambda: cloud.http("GET", "/cases/generic-late-1", headers=AGENT).json()["escalationLevel"] == 1,
-                   timeout=30, what="first escalation")
-    wait_waiting(cloud, "generic-late-1", "acknowledge")
-    act(cloud, "generic-late-1", "acknowledge", replyText="Sorry for the wait!")
-    for case_id in ("generic-ontime-1", "generic-late-1"):
-        wait_waiting(cloud, case_id, "customer-dm")
-    return transitions(cloud, "generic-late-1") - transitions(cloud, "generic-ontime-1")
 
 
 if __name__ == "__main__":
