@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -35,9 +36,14 @@ class AuthorHasOpenCaseError(Exception):
     """Raised inside the repository when another case of the same author won the race to open."""
 
 
+@lru_cache
+def _transactions_connection() -> Connection:
+    """One connection per process: building one loads botocore's DynamoDB model (~0.1-0.2 s), which a warm Lambda
+    must not pay on every case it opens or closes."""
+    return Connection(region=CaseRecord.Meta.region)
+
+
 class CasesRepository:
-    def __init__(self) -> None:
-        self._connection: Connection | None = None
 
     # -- cases ------------------------------------------------------------------------------------------------
     def get(self, case_id: str) -> CaseRecord | None:
@@ -140,9 +146,7 @@ class CasesRepository:
                       condition=MentionRecord.case_id.does_not_exist() | (MentionRecord.case_id == case_id))
 
     def _conn(self) -> Connection:
-        if self._connection is None:
-            self._connection = Connection(region=CaseRecord.Meta.region)
-        return self._connection
+        return _transactions_connection()
 
 
 def condition_failed(error: Exception) -> bool:
