@@ -119,3 +119,29 @@ def test_an_instagram_comment_is_acknowledged_on_instagrams_reply_endpoint(make_
         messages = [json.loads(call.request.body)["message"] for call in graph.calls]
         assert reply.call_count == 2 and messages[0] == "Das tut uns leid, Dana. Wir kümmern uns."
         assert "direct message" in messages[1]
+
+
+def test_x_refusing_our_reply_is_recorded_on_the_case_and_escalated_not_a_crash(make_cloud, load_event, monkeypatch):
+    import responses
+    # Given a live stack on a self-serve X plan, where X refuses replies to posts that did not summon the brand
+    monkeypatch.setenv("OUTBOUND_MODE", "live")
+    cloud = make_cloud()
+    refusal = {"detail": "You attempted to reply to a Tweet that is deleted or not visible to you.",
+               "title": "Forbidden", "status": 403, "type": "about:blank"}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as x_api:
+        tweets = x_api.post("https://api.x.com/2/tweets", json=refusal, status=403)
+        assert x_delivery(cloud, load_event, "x_aaa_tweet_mention").status == 200
+        cloud.deliver_queue()
+        tweet = json.loads(load_event("receive_webhook.x_aaa_tweet_mention")["body"])["tweet_create_events"][0]
+        case_id = f"x-{tweet['id_str']}"
+        wait_until_waiting(cloud, case_id, "acknowledge")
+        # When the agent's acknowledgement is posted
+        assert act(cloud, case_id, "acknowledge", replyText="Sorry about A-48213, checking now.").status == 200
+        # Then the case goes on to the DM wait, with the refusal on its timeline and the first tier told
+        case = wait_until_waiting(cloud, case_id, "customer-dm")
+        refused = [e for e in case["timeline"] if e["event"] == "post refused"]
+        assert [e["kind"] for e in refused][:1] == ["acknowledgement"] and "403" in refused[0]["reason"]
+        assert tweets.call_count >= 1
+    told = [n for n in cloud.notifications("EscalationsTopic-inbox") if n["attributes"].get("refused") == "true"]
+    assert told and told[0]["attributes"]["level"] == "1" and told[0]["message"]["refusedPost"] == "acknowledgement"
+    assert [e["status"] for e in cloud.executions() if e["name"] == case_id] == ["RUNNING"]

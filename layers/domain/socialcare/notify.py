@@ -36,3 +36,10 @@ def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: b
     subject = f"{'HARD LIMIT' if hard_limit_reached else f'Escalation {level}'}: case {case_id} ({step})"
     return _publish(settings().escalations_topic_arn, subject, message,
                     {"level": level, "step": step, "hardLimit": hard_limit_reached, "caseId": case_id})
+
+
+def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message: dict) -> str:
+    """A platform refused one of our posts for good: the first tier hears it (someone may post by hand)."""
+    return _publish(settings().escalations_topic_arn, f"Post refused: case {case_id} ({kind})",
+                    {**message, "refusedPost": kind, "refusal": reason},
+                    {"level": 1, "step": step, "hardLimit": False, "refused": True, "caseId": case_id})

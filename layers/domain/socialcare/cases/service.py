@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from socialcare import notify, platforms, workflow
 from socialcare.cases import lifecycle
 from socialcare.config import settings
-from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError
+from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
 from socialcare.storage.records import CaseRecord
 
@@ -122,14 +122,25 @@ def send_private(case_id: str, kind: str, repo: CasesRepository | None = None) -
 
 
 def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: CasesRepository, post, **detail) -> dict:
-    """A retried step finds its post already recorded on the case and does not post again. (Handlers also keep their
-    result in the idempotency table, for the retry that follows a lost response.)"""
-    recorded = repo.get_event(case.case_id, event_key)
+    """A retried step finds its post (or the platform's refusal) already recorded on the case and does not post again.
+    (Handlers also keep their result in the idempotency table, for the retry that follows a lost response.)
+    A permanent refusal is recorded on the case and escalated; the case goes on (someone may post by hand)."""
+    recorded = repo.get_event(case.case_id, event_key) or repo.get_event(case.case_id, f"refused-{event_key}")
     if recorded is not None:
-        return {"kind": kind, "platformPostId": recorded.detail.as_dict()["platformPostId"]}
-    receipt = post(platforms.outbound(case.platform))
+        return {"kind": kind, **{k: v for k, v in recorded.detail.as_dict().items() if k in _RESULT_FIELDS}}
+    try:
+        receipt = post(platforms.outbound(case.platform))
+    except ChannelRejectedError as refusal:
+        reason = str(refusal)
+        repo.add_event(case.case_id, f"refused-{event_key}", "post refused",
+                       {"kind": kind, **detail, "refused": True, "reason": reason})
+        notify.notify_refused_post(case.case_id, case.step, kind, reason, _briefing(case, "escalations", reason))
+        return {"kind": kind, "refused": True, "reason": reason}
     repo.add_event(case.case_id, event_key, event, {"kind": kind, **detail, "platformPostId": receipt.platform_post_id})
     return {"kind": kind, "platformPostId": receipt.platform_post_id}
+
+
+_RESULT_FIELDS = ("platformPostId", "refused", "reason")
 
 
 def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepository | None = None) -> dict:
