@@ -52,6 +52,11 @@ def escalation_window(step: str, clocks: Clocks) -> int:
     return first_window(step, clocks)
 
 
+# Past the hard limit the top tier is told again at most once a day: a Standard execution keeps at most 25,000 history
+# events (about ten per rung), so a short window repeated for weeks would end the execution on its own.
+HARD_LIMIT_REALERT_SECONDS = 86400
+
+
 @dataclass(frozen=True)
 class Escalation:
     level: int
@@ -61,14 +66,16 @@ class Escalation:
 
 def escalate_or_remind(step: str, level: int, clocks: Clocks) -> Escalation:
     """The rung after a missed deadline at `level`. Past the last rung the hard limit is reached: the level stays at
-    the maximum and the top tier is told again every window until someone acts, so no case is ever dropped.
+    the maximum and the top tier is told again (once a day, or every window if that is longer) until someone acts,
+    so no case is ever dropped.
     The DM wait is the customer's turn: one reminder (level 1), then its limit (hand off without private contact)."""
     if step == REQUEST_DM:
         return Escalation(level=1, seconds=clocks.dm_wait, hard_limit_reached=level >= 1)
     window = escalation_window(step, clocks)
     if level < clocks.max_escalation_level:
         return Escalation(level=level + 1, seconds=window, hard_limit_reached=False)
-    return Escalation(level=clocks.max_escalation_level, seconds=window, hard_limit_reached=True)
+    return Escalation(level=clocks.max_escalation_level, seconds=max(window, HARD_LIMIT_REALERT_SECONDS),
+                      hard_limit_reached=True)
 
 
 def check_action(step: str | None, waiting_for: str | None, action: str) -> None:
