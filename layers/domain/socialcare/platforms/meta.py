@@ -29,6 +29,7 @@ from socialcare.errors import (
     SignatureMismatchError,
 )
 from socialcare.models import Author, Mention
+from socialcare.platforms.outbound_http import backoff, post_with_retries, retry_after
 from socialcare.platforms.base import ChallengeAnswer, Platform, PostReceipt
 from socialcare.secrets import secret
 
@@ -36,14 +37,6 @@ logger = Logger()
 
 SIGNATURE_HEADER = "x-hub-signature-256"
 GRAPH_URL = "https://graph.facebook.com/v21.0"
-CONNECT_TIMEOUT, READ_TIMEOUT = 3.05, 10.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-ATTEMPTS = 3
-BACKOFF_SECONDS = 0.5
-MAX_WAIT_SECONDS = 4.0  # a longer wait is the state machine's to make: it retries ChannelUnavailableError
-# Retries fit inside the time one slow attempt may take, so a call never outlasts the 15 s function timeout.
-BUDGET_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
-MIN_RETRY_READ_SECONDS = 2.0
 
 # Graph error codes (error.code) for "try again later": unknown/temporary errors and the rate limits. Meta sends the
 # rate limits as 400/403, so the status alone does not say it.
@@ -402,23 +395,8 @@ class MetaPlatform(Platform):
         """POST with the Page token; retry 429/5xx while the wait is short and the budget lasts."""
         # The token goes in a header, never the URL, so it cannot end up in a log line.
         headers = {"Authorization": f"Bearer {secret('META_PAGE_ACCESS_TOKEN')}"}
-        deadline = time.monotonic() + BUDGET_SECONDS
-        for attempt in range(1, ATTEMPTS + 1):
-            # the first attempt gets the whole (3.05, 10); a retry only what is left of the budget
-            read_timeout = READ_TIMEOUT if attempt == 1 else deadline - time.monotonic() - CONNECT_TIMEOUT
-            try:
-                response = self.session.post(GRAPH_URL + path, json=body, headers=headers,
-                                             timeout=(CONNECT_TIMEOUT, read_timeout))
-            except requests.Timeout as error:
-                raise ChannelUnavailableError(f"Meta did not answer the {what} in time: {error}") from None
-            except requests.RequestException as error:
-                raise ChannelUnavailableError(f"could not reach Meta for the {what}: {error}") from None
-            if response.status_code not in RETRY_STATUSES or attempt == ATTEMPTS:
-                break
-            wait = _retry_wait(response, attempt)
-            if wait > MAX_WAIT_SECONDS or time.monotonic() + wait + CONNECT_TIMEOUT + MIN_RETRY_READ_SECONDS > deadline:
-                break
-            self.sleep(wait)
+        response = post_with_retries(self.session, GRAPH_URL + path, body, headers, platform="Meta", what=what,
+                                     retry_wait=_retry_wait, sleep=self.sleep)
         return _accepted(response, what)
 
 
@@ -467,10 +445,8 @@ def _page_path() -> str:
 
 
 def _retry_wait(response: requests.Response, attempt: int) -> float:
-    retry_after = response.headers.get("retry-after", "")
-    if retry_after.isascii() and retry_after.isdigit():
-        return float(retry_after)
-    return BACKOFF_SECONDS * 2 ** (attempt - 1)
+    after = retry_after(response)
+    return backoff(attempt) if after is None else after
 
 
 def _accepted(response: requests.Response, what: str) -> requests.Response:

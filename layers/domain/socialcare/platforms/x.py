@@ -30,6 +30,7 @@ from socialcare.errors import (
     SignatureMismatchError,
 )
 from socialcare.models import Author, Mention
+from socialcare.platforms.outbound_http import backoff, post_with_retries, retry_after
 from socialcare.platforms.base import ChallengeAnswer, Platform, PostReceipt
 from socialcare.secrets import secret
 
@@ -37,16 +38,6 @@ logger = Logger()
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 API_URL = "https://api.x.com/2"
-CONNECT_TIMEOUT, READ_TIMEOUT = 3.05, 10.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # "wait and retry" (§1.10)
-ATTEMPTS = 3
-BACKOFF_SECONDS = 0.5
-# A longer wait (a rate-limit window lasts 15 minutes) is the state machine's to make: it retries
-# ChannelUnavailableError with its own backoff.
-MAX_WAIT_SECONDS = 4.0
-# Retries fit inside the time one slow attempt may take, so a call never outlasts the 15 s function timeout.
-BUDGET_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
-MIN_RETRY_READ_SECONDS = 2.0
 
 REPLY_RESTRICTION = (
     "On self-serve X API plans X accepts a reply only when the author of the post summoned the replying account: "
@@ -389,22 +380,8 @@ class XPlatform(Platform):
     def _send(self, path: str, body: dict, what: str) -> requests.Response:
         """POST with the brand's user token; retry 429/5xx while the wait is short and the budget lasts."""
         headers = {"Authorization": f"Bearer {secret('X_USER_ACCESS_TOKEN')}"}
-        deadline = time.monotonic() + BUDGET_SECONDS
-        for attempt in range(1, ATTEMPTS + 1):
-            read_timeout = min(READ_TIMEOUT, deadline - time.monotonic() - CONNECT_TIMEOUT)
-            try:
-                response = self.session.post(API_URL + path, json=body, headers=headers,
-                                             timeout=(CONNECT_TIMEOUT, read_timeout))
-            except requests.Timeout as error:
-                raise ChannelUnavailableError(f"X did not answer the {what} in time: {error}") from None
-            except requests.RequestException as error:
-                raise ChannelUnavailableError(f"could not reach X for the {what}: {error}") from None
-            if response.status_code not in RETRY_STATUSES or attempt == ATTEMPTS:
-                break
-            wait = _retry_wait(response, attempt)
-            if wait > MAX_WAIT_SECONDS or time.monotonic() + wait + CONNECT_TIMEOUT + MIN_RETRY_READ_SECONDS > deadline:
-                break
-            self.sleep(wait)
+        response = post_with_retries(self.session, API_URL + path, body, headers, platform="X", what=what,
+                                     retry_wait=_retry_wait, sleep=self.sleep)
         return _accepted(response, what)
 
 
@@ -454,13 +431,13 @@ def _v2_author(user: V2User) -> Author:
 
 def _retry_wait(response: requests.Response, attempt: int) -> float:
     """Retry-After when X sends it; for a 429 the time until x-rate-limit-reset (§1.10); else a short backoff."""
-    retry_after = response.headers.get("retry-after", "")
-    if _whole_number(retry_after):
-        return float(retry_after)
+    after = retry_after(response)
+    if after is not None:
+        return after
     reset = response.headers.get("x-rate-limit-reset", "")
     if response.status_code == 429 and _whole_number(reset):
         return max(0.0, int(reset) - time.time())
-    return BACKOFF_SECONDS * 2 ** (attempt - 1)
+    return backoff(attempt)
 
 
 def _whole_number(value: str) -> bool:

@@ -17,7 +17,7 @@ from socialcare.errors import (
     InvalidMentionError,
     SignatureMismatchError,
 )
-from socialcare.platforms import meta
+from socialcare.platforms import meta, outbound_http
 from socialcare.platforms.base import ChallengeAnswer, PostReceipt
 from socialcare.platforms.meta import GRAPH_URL, MetaPlatform
 
@@ -564,7 +564,7 @@ def test_a_429_or_5xx_that_lasts_is_unavailable_after_bounded_retries(platform, 
     responses.post(f"{GRAPH_URL}/200_300/comments", status=status, json={"error": {"message": "busy", "code": 2}})
     with pytest.raises(ChannelUnavailableError, match=f"^Meta could not take the Facebook reply now \\({status}"):
         platform.post_reply("200_300", "Hello", "key")
-    assert len(responses.calls) == meta.ATTEMPTS
+    assert len(responses.calls) == outbound_http.ATTEMPTS
     assert waits == [0.5, 1.0]
 
 

@@ -462,7 +462,7 @@ def test_a_429_until_a_distant_reset_is_left_to_the_state_machine_naming_the_res
 @responses.activate
 def test_retries_stop_when_the_time_budget_is_spent(platform, waits, monkeypatch):
     # a retry needs its backoff, a connect timeout and two seconds of reading: 5.55 s, more than is left
-    monkeypatch.setattr("socialcare.platforms.x.BUDGET_SECONDS", 5.5)
+    monkeypatch.setattr("socialcare.platforms.outbound_http.BUDGET_SECONDS", 5.5)
     responses.post(TWEETS_URL, status=503)
     with pytest.raises(ChannelUnavailableError):
         platform.post_reply("2124438012556890115", "ok", "key")
