@@ -1,0 +1,257 @@
+"""Polling X mentions: the cursor (since_id of the first page, next_token while paginating), the queue, and the
+mentions timeline call. Real moto DynamoDB/SQS from the `cloud` fixture; X answered by `responses`."""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+import requests
+import responses
+
+from socialcare.config import settings
+from socialcare.errors import ChannelRejectedError, ChannelUnavailableError
+from socialcare.platforms import x_poll
+from socialcare.platforms.x_poll import X_MENTIONS_SOURCE, mentions_timeline_page, poll_x_mentions
+from socialcare.polling import PollResult, poll_source
+from socialcare.storage import cursors as cursors_module
+from socialcare.storage.cursors import PollCursorRecord
+from socialcare.storage.records import CASE_RECORD, CaseRecord, MentionRecord
+
+BRAND = "9990001"
+BEARER = "test-app-bearer"
+URL = f"https://api.x.com/2/users/{BRAND}/mentions"
+BASE_PARAMS = {"max_results": ["100"],
+               "tweet.fields": ["author_id,created_at,in_reply_to_user_id,referenced_tweets,entities"],
+               "expansions": ["author_id"], "user.fields": ["public_metrics,username,name"]}
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def x(cloud, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", BEARER)
+    monkeypatch.setenv("X_BRAND_USER_ID", BRAND)
+    settings.cache_clear()
+    if not PollCursorRecord.exists():
+        PollCursorRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+    settings.cache_clear()
+
+
+def post(post_id: str, author_id: str, text: str = "@brand my parcel is late", reply_to: str | None = None,
+         retweet: bool = False) -> dict:
+    body = {"id": post_id, "author_id": author_id, "text": text, "created_at": "2026-11-22T09:30:00.000Z",
+            "entities": {"mentions": [{"username": "brand", "id": BRAND}]}}
+    if reply_to:
+        body["in_reply_to_user_id"] = reply_to
+        body["referenced_tweets"] = [{"type": "replied_to", "id": "1"}]
+    if retweet:
+        body["referenced_tweets"] = [{"type": "retweeted", "id": "2"}]
+    return body
+
+
+def user(user_id: str) -> dict:
+    return {"id": user_id, "username": f"user{user_id}", "name": f"User {user_id}",
+            "public_metrics": {"followers_count": 42}}
+
+
+def page(*posts: dict, next_token: str | None = None) -> dict:
+    if not posts:
+        return {"meta": {"result_count": 0}}
+    meta = {"newest_id": posts[0]["id"], "oldest_id": posts[-1]["id"], "result_count": len(posts)}
+    if next_token:
+        meta["next_token"] = next_token
+    return {"data": list(posts), "includes": {"users": [user(p["author_id"]) for p in posts]}, "meta": meta}
+
+
+def sent(call) -> dict:
+    """method, URL without query, query params, Authorization of one recorded call"""
+    parts = urlsplit(call.request.url)
+    return {"method": call.request.method, "url": f"{parts.scheme}://{parts.netloc}{parts.path}",
+            "params": parse_qs(parts.query), "auth": call.request.headers["Authorization"]}
+
+
+def expected(**extra: str) -> dict:
+    return {"method": "GET", "url": URL, "params": {**BASE_PARAMS, **{k: [v] for k, v in extra.items()}},
+            "auth": f"Bearer {BEARER}"}
+
+
+def queued() -> list[dict]:
+    sqs = boto3.client("sqs")
+    url = settings().ingest_queue_url
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                          VisibilityTimeout=0).get("Messages", []):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def cursor() -> PollCursorRecord:
+    return PollCursorRecord.get(X_MENTIONS_SOURCE)
+
+
+def cases() -> list[str]:
+    return sorted(r.case_id for r in CaseRecord.scan() if r.record == CASE_RECORD)
+
+
+# (a) -----------------------------------------------------------------------------------------------------------------
+def test_two_polls_pick_up_only_new_mentions(x, cloud):
+    x.get(URL, json=page(post("120", "1"), post("110", "2", reply_to=BRAND)))
+    assert poll_x_mentions() == PollResult(enqueued=2, pages=1, done=True)
+    first = queued()
+    assert [(m["mention_id"], m["kind"]) for m in first] == [("120", "mention"), ("110", "reply")]
+    assert first[0]["author"] == {"id": "1", "handle": "@user1", "name": "User 1", "followers": 42}
+    assert first[0]["url"] == "https://x.com/user1/status/120" and first[0]["reply_to_id"] == "120"
+    assert cursor().since_id == "120" and cursor().next_token is None
+
+    x.replace(responses.GET, URL, json=page(post("130", "3")))
+    assert poll_x_mentions() == PollResult(enqueued=1, pages=1, done=True)
+    assert [m["mention_id"] for m in queued()] == ["130"]
+    assert [sent(c) for c in x.calls] == [expected(), expected(since_id="120")]
+    assert cursor().since_id == "130"
+
+
+def test_an_empty_poll_keeps_since_id(x, cloud):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="120").save()
+    x.get(URL, json=page())
+    assert poll_x_mentions() == PollResult(enqueued=0, pages=1, done=True)
+    assert cursor().since_id == "120"
+    assert [sent(c) for c in x.calls] == [expected(since_id="120")]
+
+
+def test_the_brands_own_posts_and_reposts_are_not_enqueued(x, cloud):
+    x.get(URL, json=page(post("150", BRAND), post("140", "4", retweet=True), post("130", "5")))
+    assert poll_x_mentions().enqueued == 1
+    assert [m["mention_id"] for m in queued()] == ["130"]
+    assert cursor().since_id == "150"  # the newest id of the page, whatever was dropped
+
+
+# (b) -----------------------------------------------------------------------------------------------------------------
+def test_pagination_keeps_since_id_and_ends_on_the_first_pages_newest_id(x, cloud):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="100").save()
+    x.get(URL, json=page(post("300", "1"), post("250", "2"), next_token="PAGE2"))
+    x.get(URL, json=page(post("200", "3"), post("150", "4")))  # no next_token: the last page
+    assert poll_x_mentions() == PollResult(enqueued=4, pages=2, done=True)
+    assert [sent(c) for c in x.calls] == [expected(since_id="100"),
+                                          expected(since_id="100", pagination_token="PAGE2")]
+    assert [m["mention_id"] for m in queued()] == ["300", "250", "200", "150"]
+    saved = cursor()
+    assert (saved.since_id, saved.next_token, saved.pending_newest_id) == ("300", None, None)
+
+
+def test_max_pages_pauses_and_the_next_run_resumes(x, cloud):
+    x.get(URL, json=page(post("300", "1"), next_token="PAGE2"))
+    assert poll_x_mentions(max_pages=1) == PollResult(enqueued=1, pages=1, done=False)
+    saved = cursor()
+    assert (saved.since_id, saved.next_token, saved.pending_newest_id) == (None, "PAGE2", "300")
+    x.replace(responses.GET, URL, json=page(post("200", "2")))
+    assert poll_x_mentions(max_pages=1) == PollResult(enqueued=1, pages=1, done=True)
+    assert [sent(c) for c in x.calls] == [expected(), expected(pagination_token="PAGE2")]
+    assert cursor().since_id == "300"
+
+
+# (c) -----------------------------------------------------------------------------------------------------------------
+def test_a_crash_before_page_two_resumes_at_page_two_and_each_mention_makes_one_case(x, cloud):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="100").save()
+    x.get(URL, json=page(post("300", "11"), post("250", "12"), next_token="PAGE2"))
+    x.get(URL, body=requests.ConnectionError("connection reset"))
+    with pytest.raises(ChannelUnavailableError):
+        poll_x_mentions()
+    saved = cursor()
+    assert (saved.since_id, saved.next_token, saved.pending_newest_id) == ("100", "PAGE2", "300")
+
+    x.replace(responses.GET, URL, json=page(post("200", "13"), post("150", "14")))
+    assert poll_x_mentions() == PollResult(enqueued=2, pages=1, done=True)
+    assert [sent(c) for c in x.calls] == [expected(since_id="100"),
+                                          expected(since_id="100", pagination_token="PAGE2"),
+                                          expected(since_id="100", pagination_token="PAGE2")]
+    assert cursor().since_id == "300" and cursor().next_token is None
+
+    assert cloud.deliver_queue() == 4
+    assert sorted(r.mention_key for r in MentionRecord.scan()) == ["x#150", "x#200", "x#250", "x#300"]
+    assert cases() == ["x-150", "x-200", "x-250", "x-300"]
+
+
+def test_a_crash_after_enqueueing_but_before_saving_refetches_the_page_and_ingest_drops_the_doubles(
+        x, cloud, monkeypatch):
+    x.get(URL, json=page(post("300", "21"), next_token="PAGE2"))
+    x.get(URL, json=page(post("200", "22")))
+    real_save = cursors_module.PollCursorsRepository.save
+    saves = []
+
+    def crash_on_second_save(self, saved):
+        saves.append(saved)
+        if len(saves) == 2:
+            raise RuntimeError("Lambda timed out")
+        real_save(self, saved)
+    monkeypatch.setattr(cursors_module.PollCursorsRepository, "save", crash_on_second_save)
+    with pytest.raises(RuntimeError):
+        poll_x_mentions()
+    monkeypatch.setattr(cursors_module.PollCursorsRepository, "save", real_save)
+
+    x.replace(responses.GET, URL, json=page(post("200", "22")))
+    assert poll_x_mentions() == PollResult(enqueued=1, pages=1, done=True)  # page 2 again
+    assert sent(x.calls[-1]) == expected(pagination_token="PAGE2")
+
+    assert cloud.deliver_queue() == 3  # 300, 200, and 200 again
+    assert sorted(r.mention_key for r in MentionRecord.scan()) == ["x#200", "x#300"]
+    assert cases() == ["x-200", "x-300"]
+    assert cursor().since_id == "300"
+
+
+# (d) -----------------------------------------------------------------------------------------------------------------
+def test_a_429_with_a_near_reset_waits_and_retries(x, cloud):
+    waits = []
+    x.get(URL, status=429, headers={"x-rate-limit-reset": str(int(NOW) + 2)},
+          json={"errors": [{"code": 88, "message": "Rate limit exceeded"}]})
+    x.get(URL, json=page(post("500", "31")))
+    mentions, newest_id, next_token = mentions_timeline_page("400", None, sleep=waits.append, now=lambda: NOW)
+    assert [m.mention_id for m in mentions] == ["500"] and newest_id == "500" and next_token is None
+    assert waits == [2.0]
+    assert [sent(c) for c in x.calls] == [expected(since_id="400")] * 2
+
+
+def test_a_429_with_a_far_reset_leaves_the_cursor_for_the_next_run(x, cloud):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="100", next_token="PAGE2", pending_newest_id="300").save()
+    waits = []
+    x.get(URL, status=429, headers={"x-rate-limit-reset": str(int(NOW) + 600)},
+          json={"errors": [{"code": 88, "message": "Rate limit exceeded"}]})
+
+    def fetch(since_id, next_token):
+        return mentions_timeline_page(since_id, next_token, sleep=waits.append, now=lambda: NOW)
+    with pytest.raises(ChannelUnavailableError, match="Rate limit exceeded"):
+        poll_source(X_MENTIONS_SOURCE, fetch)
+    assert waits == [] and len(x.calls) == 1
+    assert sent(x.calls[0]) == expected(since_id="100", pagination_token="PAGE2")
+    saved = cursor()
+    assert (saved.since_id, saved.next_token, saved.pending_newest_id) == ("100", "PAGE2", "300")
+    assert queued() == []
+
+
+def test_a_429_without_a_reset_is_unavailable(x, cloud):
+    x.get(URL, status=429)
+    with pytest.raises(ChannelUnavailableError, match="no x-rate-limit-reset"):
+        mentions_timeline_page(None, None, sleep=lambda s: pytest.fail("no wait"), now=lambda: NOW)
+
+
+def test_a_429_that_persists_stops_after_a_few_waits(x, cloud):
+    waits = []
+    x.get(URL, status=429, headers={"x-rate-limit-reset": str(int(NOW) + 1)})
+    with pytest.raises(ChannelUnavailableError):
+        mentions_timeline_page(None, None, sleep=waits.append, now=lambda: NOW)
+    assert waits == [1.0] * x_poll.RATE_LIMIT_RETRIES and len(x.calls) == x_poll.RATE_LIMIT_RETRIES + 1
+
+
+@pytest.mark.parametrize("status, error", [(500, ChannelUnavailableError), (503, ChannelUnavailableError),
+                                           (400, ChannelRejectedError), (401, ChannelRejectedError),
+                                           (403, ChannelRejectedError)])
+def test_errors_are_classified(x, cloud, status, error):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="100").save()
+    x.get(URL, status=status, json={"title": "Problem", "detail": "something"})
+    with pytest.raises(error, match=str(status)):
+        poll_x_mentions()
+    assert len(x.calls) == 1 and cursor().since_id == "100"
