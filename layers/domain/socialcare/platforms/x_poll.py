@@ -32,7 +32,7 @@ logger = Logger()
 
 X_MENTIONS_SOURCE = "x#mentions"
 MAX_RESULTS = 100
-TWEET_FIELDS = "author_id,created_at,in_reply_to_user_id,referenced_tweets,entities"
+TWEET_FIELDS = "author_id,created_at,in_reply_to_user_id,referenced_tweets,entities,note_tweet"  # note_tweet: posts over 280 characters
 EXPANSIONS = "author_id"
 USER_FIELDS = "public_metrics,username,name"
 TIMEOUT_SECONDS = 10
