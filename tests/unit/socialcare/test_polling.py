@@ -23,7 +23,7 @@ BRAND = "9990001"
 BEARER = "test-app-bearer"
 URL = f"https://api.x.com/2/users/{BRAND}/mentions"
 BASE_PARAMS = {"max_results": ["100"],
-               "tweet.fields": ["author_id,created_at,in_reply_to_user_id,referenced_tweets,entities"],
+               "tweet.fields": ["author_id,created_at,in_reply_to_user_id,referenced_tweets,entities,note_tweet"],
                "expansions": ["author_id"], "user.fields": ["public_metrics,username,name"]}
 NOW = 1_800_000_000.0
 
