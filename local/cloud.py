@@ -201,7 +201,6 @@ class LocalCloud:
         self.routes = http_routes(self.template)
         self.handlers: dict[str, object] = {}
         self.invocations: list[tuple[str, dict]] = []
-        self.fail_next: dict[str, Exception] = {}  # function -> error raised once instead of running it
         self.lose_next_response: dict[str, Exception] = {}  # function -> error raised once after it ran
         self._saved_env: dict[str, str | None] = {}
         self._mock = None
@@ -357,9 +356,6 @@ class LocalCloud:
         """Run a function's handler as Lambda would (a fresh context per call)."""
         with self._lock:
             self.invocations.append((function, event))
-            failure = self.fail_next.pop(function, None)
-        if failure is not None:
-            raise failure
         timeout = self.template["Resources"][function]["Properties"].get("Timeout", 15)
         try:
             result = self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))

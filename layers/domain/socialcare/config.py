@@ -41,7 +41,6 @@ class Settings:
     triage_topic_arn: str
     escalations_topic_arn: str
     outbound_mode: str  # "sandbox" records posts; "live" calls the platforms
-    brand_name: str
     x_brand_user_id: str  # the brand's own X account: its posts and DMs are echoes, never cases
     meta_page_id: str  # the brand's Facebook Page
     instagram_account_id: str  # the brand's Instagram professional account
@@ -94,7 +93,6 @@ def settings() -> Settings:
         triage_topic_arn=env("TRIAGE_TOPIC_ARN", ""),
         escalations_topic_arn=env("ESCALATIONS_TOPIC_ARN", ""),
         outbound_mode=env("OUTBOUND_MODE", "sandbox"),
-        brand_name=env("BRAND_NAME", "our team"),
         x_brand_user_id=env("X_BRAND_USER_ID", ""),
         meta_page_id=env("META_PAGE_ID", ""),
         instagram_account_id=env("INSTAGRAM_ACCOUNT_ID", ""),

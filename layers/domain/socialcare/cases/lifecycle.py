@@ -27,7 +27,6 @@ AWAITED_ACTION = {
 }
 AGENT_ACTIONS = ("acknowledge", "claim", "resolve", "follow-up", "dismiss")
 DISMISS = "dismiss"
-DISMISS_REASONS = ("spam", "troll", "solved-elsewhere", "post-deleted", "duplicate", "not-for-us")
 
 # Who hears that a step is waiting: agents write public replies, the triage team claims hand-offs.
 NOTIFIED_TEAM = {ACKNOWLEDGE: "agents", REQUEST_DM: None, HAND_OFF: "triage", RESOLVE: "triage", FOLLOW_UP: "agents"}
