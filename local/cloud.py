@@ -28,9 +28,12 @@ os.environ.update(AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION, AWS_ACCESS_KEY_I
 for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
                       "POWERTOOLS_LOG_LEVEL": "WARNING", "AGENT_TOKEN": "local-agent-token",
                       "GENERIC_WEBHOOK_SECRET": "local-generic-secret", "X_CONSUMER_SECRET": "local-x-consumer-secret",
-                      "X_USER_ACCESS_TOKEN": "local-x-user-token", "META_APP_SECRET": "local-meta-app-secret",
-                      "META_VERIFY_TOKEN": "local-meta-verify-token",
-                      "META_PAGE_ACCESS_TOKEN": "local-meta-page-token"}.items():
+                      "X_CONSUMER_KEY": "local-x-consumer-key", "X_ACCESS_TOKEN": "local-x-access-token",
+                      "X_ACCESS_TOKEN_SECRET": "local-x-access-token-secret", "X_BEARER_TOKEN": "local-x-bearer-token",
+                      "META_APP_SECRET": "local-meta-app-secret", "META_VERIFY_TOKEN": "local-meta-verify-token",
+                      "META_PAGE_ACCESS_TOKEN": "local-meta-page-token", "GOOGLE_CLIENT_ID": "local-google-client",
+                      "GOOGLE_CLIENT_SECRET": "local-google-client-secret",
+                      "GOOGLE_REFRESH_TOKEN": "local-google-refresh-token"}.items():
     os.environ.setdefault(_name, _value)
 
 import boto3  # noqa: E402

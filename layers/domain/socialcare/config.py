@@ -44,6 +44,10 @@ class Settings:
     x_brand_user_id: str  # the brand's own X account: its posts and DMs are echoes, never cases
     meta_page_id: str  # the brand's Facebook Page
     instagram_account_id: str  # the brand's Instagram professional account
+    x_brand_handle: str  # the brand's X username (without @): recent search looks for it
+    x_search_terms: tuple[str, ...]  # hashtags and keywords recent search looks for, besides the handle
+    google_review_locations: tuple[str, ...]  # "accounts/{account}/locations/{location}" whose reviews are polled
+    poll_lookback_minutes: int  # the first poll of a source takes only what was posted this recently
     clocks: Clocks
 
 
@@ -96,8 +100,17 @@ def settings() -> Settings:
         x_brand_user_id=env("X_BRAND_USER_ID", ""),
         meta_page_id=env("META_PAGE_ID", ""),
         instagram_account_id=env("INSTAGRAM_ACCOUNT_ID", ""),
+        x_brand_handle=env("X_BRAND_HANDLE", "").strip().lstrip("@"),
+        x_search_terms=_list(env("X_SEARCH_TERMS", "")),
+        google_review_locations=_list(env("GOOGLE_REVIEW_LOCATIONS", "")),
+        poll_lookback_minutes=_positive_int("POLL_LOOKBACK_MINUTES", env("POLL_LOOKBACK_MINUTES", "60")),
         clocks=load_clocks(),
     )
+
+
+def _list(value: str) -> tuple[str, ...]:
+    """A comma-separated setting (a template Parameter of type CommaDelimitedList arrives joined by commas)."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def local_secret(env_name: str) -> str | None:

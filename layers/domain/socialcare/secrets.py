@@ -2,8 +2,10 @@
 
 On a deployed stack each platform has one secret holding a JSON object (the template names them by parameter):
   generic webhook  GenericWebhookSecretName  a plain string
-  X                XSecretName               {"consumer_secret", "bearer_token", "user_access_token"}
+  X                XSecretName               {"consumer_key", "consumer_secret", "bearer_token", "access_token",
+                                              "access_token_secret"}
   Meta             MetaSecretName            {"app_secret", "verify_token", "page_access_token"}
+  Google           GoogleSecretName          {"client_id", "client_secret", "refresh_token"}
 """
 from __future__ import annotations
 
@@ -18,10 +20,15 @@ _WHERE = {
     "GENERIC_WEBHOOK_SECRET": ("GENERIC_WEBHOOK_SECRET_NAME", None),
     "X_CONSUMER_SECRET": ("X_SECRET_NAME", "consumer_secret"),
     "X_BEARER_TOKEN": ("X_SECRET_NAME", "bearer_token"),
-    "X_USER_ACCESS_TOKEN": ("X_SECRET_NAME", "user_access_token"),
+    "X_CONSUMER_KEY": ("X_SECRET_NAME", "consumer_key"),
+    "X_ACCESS_TOKEN": ("X_SECRET_NAME", "access_token"),
+    "X_ACCESS_TOKEN_SECRET": ("X_SECRET_NAME", "access_token_secret"),
     "META_APP_SECRET": ("META_SECRET_NAME", "app_secret"),
     "META_VERIFY_TOKEN": ("META_SECRET_NAME", "verify_token"),
     "META_PAGE_ACCESS_TOKEN": ("META_SECRET_NAME", "page_access_token"),
+    "GOOGLE_CLIENT_ID": ("GOOGLE_SECRET_NAME", "client_id"),
+    "GOOGLE_CLIENT_SECRET": ("GOOGLE_SECRET_NAME", "client_secret"),
+    "GOOGLE_REFRESH_TOKEN": ("GOOGLE_SECRET_NAME", "refresh_token"),
 }
 
 
