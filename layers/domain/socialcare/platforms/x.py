@@ -21,6 +21,7 @@ from typing import Annotated, TypeVar
 import requests
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
+from requests_oauthlib import OAuth1
 
 from socialcare.config import settings
 from socialcare.errors import (
@@ -47,8 +48,8 @@ REPLY_RESTRICTION = (
 DM_REFUSAL = "X refuses a DM when the customer's settings do not accept messages from the brand, or they blocked it."
 FORBIDDEN = {"reply": REPLY_RESTRICTION, "DM": DM_REFUSAL}
 TOKEN_REFUSAL = (
-    "X_USER_ACCESS_TOKEN must be a current OAuth 2.0 user token with tweet.write and dm.write; such a token "
-    "expires after two hours unless it is refreshed (offline.access)."
+    "X_CONSUMER_KEY/X_CONSUMER_SECRET must be the app's API key and secret, and X_ACCESS_TOKEN/X_ACCESS_TOKEN_SECRET "
+    "the brand account's access token and secret, generated with Read, Write and Direct Messages permission."
 )
 
 
@@ -378,9 +379,13 @@ class XPlatform(Platform):
         return PostReceipt(platform_post_id=_created(response, "dm_event_id", "DM"))
 
     def _send(self, path: str, body: dict, what: str) -> requests.Response:
-        """POST with the brand's user token; retry 429/5xx while the wait is short and the budget lasts."""
-        headers = {"Authorization": f"Bearer {secret('X_USER_ACCESS_TOKEN')}"}
-        response = post_with_retries(self.session, API_URL + path, body, headers, platform="X", what=what,
+        """POST as the brand (OAuth 1.0a user context, §1.7: app-only auth cannot post); retry 429/5xx while the
+        wait is short and the budget lasts."""
+        # OAuth 1.0a rather than an OAuth 2.0 user token: its tokens do not expire every two hours and need no
+        # rotating refresh token shared between concurrent functions. The session signs each attempt afresh.
+        self.session.auth = OAuth1(secret("X_CONSUMER_KEY"), secret("X_CONSUMER_SECRET"),
+                                   secret("X_ACCESS_TOKEN"), secret("X_ACCESS_TOKEN_SECRET"))
+        response = post_with_retries(self.session, API_URL + path, body, {}, platform="X", what=what,
                                      retry_wait=_retry_wait, sleep=self.sleep)
         return _accepted(response, what)
 

@@ -3,8 +3,10 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 
+import oauthlib.oauth1
 import pytest
 import requests
 import responses
@@ -21,7 +23,7 @@ from socialcare.platforms import x
 from socialcare.platforms.x import XPlatform
 
 CONSUMER_SECRET = "test"  # the secret of the official autohook test vectors
-USER_TOKEN = "user-context-token"
+CONSUMER_KEY, ACCESS_TOKEN, ACCESS_TOKEN_SECRET = "app-api-key", "1605800000000000000-brandtoken", "brand-token-secret"
 BRAND = "1605800000000000000"
 TWEETS_URL = "https://api.x.com/2/tweets"
 
@@ -29,7 +31,9 @@ TWEETS_URL = "https://api.x.com/2/tweets"
 @pytest.fixture(autouse=True)
 def x_account(monkeypatch):
     monkeypatch.setenv("X_CONSUMER_SECRET", CONSUMER_SECRET)
-    monkeypatch.setenv("X_USER_ACCESS_TOKEN", USER_TOKEN)
+    monkeypatch.setenv("X_CONSUMER_KEY", CONSUMER_KEY)
+    monkeypatch.setenv("X_ACCESS_TOKEN", ACCESS_TOKEN)
+    monkeypatch.setenv("X_ACCESS_TOKEN_SECRET", ACCESS_TOKEN_SECRET)
     monkeypatch.setenv("X_BRAND_USER_ID", BRAND)
     settings.cache_clear()
     yield
@@ -357,7 +361,23 @@ def test_a_v1_time_in_another_format_is_refused(platform, load_event):
 
 # -- post_reply (platforms.md §1.7) ------------------------------------------------------------------------------------
 def sent(call) -> tuple:
-    return call.request.method, call.request.url, json.loads(call.request.body), call.request.headers["Authorization"]
+    return call.request.method, call.request.url, json.loads(call.request.body), signed_as_brand(call.request)
+
+
+def signed_as_brand(request) -> str:
+    """Checks the OAuth 1.0a header X requires for posting (user context): recomputed with the keys, the nonce and
+    the timestamp it carries, the HMAC-SHA1 signature must be the same."""
+    header = request.headers["Authorization"]
+    if isinstance(header, bytes):
+        header = header.decode()
+    params = dict(re.findall(r'(oauth_[a-z_]+)="([^"]*)"', header))
+    expected = oauthlib.oauth1.Client(
+        CONSUMER_KEY, client_secret=CONSUMER_SECRET, resource_owner_key=ACCESS_TOKEN,
+        resource_owner_secret=ACCESS_TOKEN_SECRET, nonce=params["oauth_nonce"], timestamp=params["oauth_timestamp"],
+    ).sign(request.url, http_method=request.method)[1]["Authorization"]
+    assert header == expected
+    assert params["oauth_consumer_key"] == CONSUMER_KEY and params["oauth_token"] == ACCESS_TOKEN
+    return "OAuth 1.0a as the brand"
 
 
 @responses.activate
@@ -367,7 +387,7 @@ def test_a_reply_is_posted_in_reply_to_the_post_with_the_user_token(platform):
     assert receipt == PostReceipt("2124480000000000001", "https://x.com/i/web/status/2124480000000000001")
     [call] = responses.calls
     assert sent(call) == ("POST", TWEETS_URL, {"text": "Sorry, Dana…", "reply": {
-        "in_reply_to_tweet_id": "2124435135264346114"}}, f"Bearer {USER_TOKEN}")
+        "in_reply_to_tweet_id": "2124435135264346114"}}, "OAuth 1.0a as the brand")
 
 
 @responses.activate
@@ -391,7 +411,7 @@ def test_a_reply_x_refuses_because_the_author_did_not_summon_the_brand_says_why(
            "errors": [{"message": "$.reply.in_reply_to_tweet_id: does not match the regex pattern ^[0-9]{1,19}$"}]},
      "400 One or more parameters to your request was invalid.; $.reply.in_reply_to_tweet_id: does not match"),
     (401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
-     "401 Unauthorized). X_USER_ACCESS_TOKEN must be a current OAuth 2.0 user token"),
+     "401 Unauthorized). X_CONSUMER_KEY/X_CONSUMER_SECRET must be the app's API key and secret"),
     (404, {"title": "Not Found Error", "detail": "Could not find tweet with id: [1]."},
      "404 Could not find tweet with id: [1]."),
     (409, "conflict", "409 conflict"),
@@ -507,7 +527,7 @@ def test_a_dm_is_sent_to_the_author_with_the_user_token(platform):
     receipt = platform.send_private("1523847710293471232", "Thanks, we've got it from here.", "x-1:handoff")
     assert receipt == PostReceipt("2124481111111111111")
     [call] = responses.calls
-    assert sent(call) == ("POST", DM_URL, {"text": "Thanks, we've got it from here."}, f"Bearer {USER_TOKEN}")
+    assert sent(call) == ("POST", DM_URL, {"text": "Thanks, we've got it from here."}, "OAuth 1.0a as the brand")
 
 
 @responses.activate
