@@ -18,18 +18,18 @@ def test_two_scheduled_polls_open_cases_for_new_mentions_only(cloud, monkeypatch
             # Given X's mentions timeline with one mention
             x.get(URL, json=page(post("1200", "77")))
             # When the schedule fires the poll function and the queue is delivered
-            first = cloud.invoke("PollXMentionsFunction", {"maxPages": 5})
+            first = cloud.invoke("PollXFunction", {"maxPages": 5})
             cloud.deliver_queue()
             # Then the mention is a case waiting for its acknowledgement
-            assert first["enqueued"] == 1
+            assert first["x#mentions"]["enqueued"] == 1
             wait_until_waiting(cloud, "x-1200", "acknowledge")
             # When the next run finds one newer mention
             x.replace(responses.GET, URL, json=page(post("1300", "78")))
-            second = cloud.invoke("PollXMentionsFunction", {"maxPages": 5})
+            second = cloud.invoke("PollXFunction", {"maxPages": 5})
             cloud.deliver_queue()
             # Then it asked X only for posts after the first run's newest, and opened one more case
             assert x.calls[-1].request.params["since_id"] == "1200"
-            assert second["enqueued"] == 1
+            assert second["x#mentions"]["enqueued"] == 1
             wait_until_waiting(cloud, "x-1300", "acknowledge")
             assert sorted(e["name"] for e in cloud.executions()) == ["x-1200", "x-1300"]
     finally:

@@ -31,3 +31,7 @@ class ChannelUnavailableError(SocialCareError):
 
 class ChannelRejectedError(SocialCareError):
     """A platform refused a post for good (policy, permissions): recorded on the case, never retried."""
+
+
+class PollFailedError(SocialCareError):
+    """A scheduled poll could not read one of its sources; the others ran, and every cursor kept its place."""

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 
-MENTION_KINDS = ("mention", "reply", "quote", "hashtag", "comment", "review", "dm")
+MENTION_KINDS = ("mention", "reply", "quote", "hashtag", "keyword", "comment", "review", "dm")
 
 
 @dataclass(frozen=True)

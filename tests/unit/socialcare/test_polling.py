@@ -3,6 +3,7 @@ mentions timeline call. Real moto DynamoDB/SQS from the `cloud` fixture; X answe
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -11,7 +12,7 @@ import requests
 import responses
 
 from socialcare.config import settings
-from socialcare.errors import ChannelRejectedError, ChannelUnavailableError
+from socialcare.errors import ChannelRejectedError, ChannelUnavailableError, PollFailedError
 from socialcare.platforms import x_poll
 from socialcare.platforms.x_poll import X_MENTIONS_SOURCE, mentions_timeline_page, poll_x_mentions
 from socialcare.polling import PollResult, poll_source
@@ -41,9 +42,10 @@ def x(cloud, monkeypatch):
 
 
 def post(post_id: str, author_id: str, text: str = "@brand my parcel is late", reply_to: str | None = None,
-         retweet: bool = False) -> dict:
-    body = {"id": post_id, "author_id": author_id, "text": text, "created_at": "2026-11-22T09:30:00.000Z",
-            "entities": {"mentions": [{"username": "brand", "id": BRAND}]}}
+         retweet: bool = False, minutes_ago: int = 5, mentions_brand: bool = True) -> dict:
+    created_at = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    body = {"id": post_id, "author_id": author_id, "text": text, "created_at": created_at,
+            "entities": {"mentions": [{"username": "brand", "id": BRAND}] if mentions_brand else []}}
     if reply_to:
         body["in_reply_to_user_id"] = reply_to
         body["referenced_tweets"] = [{"type": "replied_to", "id": "1"}]
@@ -255,3 +257,140 @@ def test_errors_are_classified(x, cloud, status, error):
     with pytest.raises(error, match=str(status)):
         poll_x_mentions()
     assert len(x.calls) == 1 and cursor().since_id == "100"
+
+
+# (e) the first poll of a source --------------------------------------------------------------------------------------
+def test_the_first_poll_takes_only_the_last_hour_and_stops_at_older_posts(x, cloud):
+    # Given no cursor yet (polling just turned on) and a timeline whose older posts are days old
+    x.get(URL, json=page(post("900", "41", minutes_ago=10), post("800", "42", minutes_ago=3 * 24 * 60),
+                         next_token="OLDER"))
+    # When the first poll runs
+    assert poll_x_mentions() == PollResult(enqueued=1, pages=1, done=True)
+    # Then only the recent mention is enqueued, the older pages are not fetched, and the next poll starts after it
+    assert [m["mention_id"] for m in queued()] == ["900"]
+    assert len(x.calls) == 1 and cursor().since_id == "900"
+
+
+def test_the_first_poll_follows_pages_while_they_are_recent(x, cloud):
+    x.get(URL, json=page(post("900", "41", minutes_ago=1), next_token="PAGE2"))
+    x.get(URL, json=page(post("850", "43", minutes_ago=20), post("800", "42", minutes_ago=90)))
+    assert poll_x_mentions() == PollResult(enqueued=2, pages=2, done=True)
+    assert [m["mention_id"] for m in queued()] == ["900", "850"]
+    assert cursor().since_id == "900"
+
+
+def test_the_lookback_is_configurable(x, cloud, monkeypatch):
+    monkeypatch.setenv("POLL_LOOKBACK_MINUTES", "240")
+    settings.cache_clear()
+    x.get(URL, json=page(post("900", "41", minutes_ago=10), post("800", "42", minutes_ago=200)))
+    assert poll_x_mentions().enqueued == 2
+
+
+# (f) recent search (platforms.md §1.9) -------------------------------------------------------------------------------
+SEARCH_URL = "https://api.x.com/2/tweets/search/recent"
+
+
+@pytest.fixture
+def search(x, monkeypatch):
+    monkeypatch.setenv("X_BRAND_HANDLE", "@AcmeSupport")
+    monkeypatch.setenv("X_SEARCH_TERMS", "#AcmeFail, acme parcel , acmeco")
+    settings.cache_clear()
+    return x
+
+
+def search_expected(**extra: str) -> dict:
+    params = {"query": ['(@AcmeSupport OR #AcmeFail OR "acme parcel" OR acmeco) -is:retweet -from:AcmeSupport'],
+              "max_results": ["100"], "tweet.fields": BASE_PARAMS["tweet.fields"],
+              "expansions": ["author_id,referenced_tweets.id"], "user.fields": ["public_metrics,username,name"]}
+    return {"method": "GET", "url": SEARCH_URL, "params": {**params, **{k: [v] for k, v in extra.items()}},
+            "auth": f"Bearer {BEARER}"}
+
+
+def hit(post_id: str, author_id: str, text: str, **fields) -> dict:
+    body = post(post_id, author_id, text, mentions_brand=False)
+    body.update(fields)
+    return body
+
+
+def test_recent_search_tells_a_reply_mention_quote_hashtag_and_keyword_apart(search, cloud):
+    quote = hit("705", "55", "this again", referenced_tweets=[{"type": "quoted", "id": "600"}])
+    found = page(
+        hit("709", "51", "@AcmeSupport still waiting", in_reply_to_user_id=BRAND),
+        hit("708", "52", "hey @acmesupport where is it", entities={"mentions": [{"username": "acmesupport"}]}),
+        hit("707", "53", "broken again #acmefail", entities={"hashtags": [{"tag": "AcmeFail"}]}),
+        hit("706", "54", "my acme parcel never came"),
+        quote,
+    )
+    found["includes"]["tweets"] = [{"id": "600", "author_id": BRAND, "text": "We ship fast!"}]
+    search.get(SEARCH_URL, json=found)
+    assert x_poll.poll_x_search() == PollResult(enqueued=5, pages=1, done=True)
+    assert [(m["mention_id"], m["kind"]) for m in queued()] == [
+        ("709", "reply"), ("708", "mention"), ("707", "hashtag"), ("706", "keyword"), ("705", "quote")]
+    assert [sent(c) for c in search.calls] == [search_expected()]
+    assert PollCursorRecord.get(x_poll.X_SEARCH_SOURCE).since_id == "709"
+
+
+def test_two_searches_pick_up_only_new_posts_and_a_post_also_in_the_timeline_makes_one_case(search, cloud):
+    search.get(SEARCH_URL, json=page(hit("720", "61", "acmeco lost my order")))
+    search.get(URL, json=page(post("720", "61", "@brand acmeco lost my order")))
+    assert x_poll.poll_x_search().enqueued == 1 and poll_x_mentions().enqueued == 1
+    search.replace(responses.GET, SEARCH_URL, json=page(hit("730", "62", "acmeco again")))
+    assert x_poll.poll_x_search().enqueued == 1
+    assert sent(search.calls[-1]) == search_expected(since_id="720")
+    assert cloud.deliver_queue() == 3
+    assert cases() == ["x-720", "x-730"]
+
+
+def test_search_follows_next_token_with_the_same_since_id(search, cloud):
+    PollCursorRecord(x_poll.X_SEARCH_SOURCE, since_id="700").save()
+    search.get(SEARCH_URL, json=page(hit("760", "71", "acmeco"), next_token="N2"))
+    search.get(SEARCH_URL, json=page(hit("750", "72", "acmeco")))
+    assert x_poll.poll_x_search() == PollResult(enqueued=2, pages=2, done=True)
+    assert [sent(c) for c in search.calls] == [search_expected(since_id="700"),
+                                               search_expected(since_id="700", next_token="N2")]
+    assert PollCursorRecord.get(x_poll.X_SEARCH_SOURCE).since_id == "760"
+
+
+def test_a_scheduled_run_polls_the_timeline_and_search_each_from_its_own_cursor(search, cloud):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="500").save()
+    PollCursorRecord(x_poll.X_SEARCH_SOURCE, since_id="600").save()
+    search.get(URL, json=page(post("510", "81")))
+    search.get(SEARCH_URL, json=page(hit("610", "82", "acmeco")))
+    assert x_poll.poll_x() == {X_MENTIONS_SOURCE: PollResult(1, 1, True), x_poll.X_SEARCH_SOURCE: PollResult(1, 1, True)}
+    assert [sent(c) for c in search.calls] == [expected(since_id="500"), search_expected(since_id="600")]
+
+
+def test_one_failing_source_does_not_stop_the_other_and_the_run_fails_naming_it(search, cloud):
+    PollCursorRecord(X_MENTIONS_SOURCE, since_id="500").save()
+    search.get(URL, status=503, json={"title": "Service Unavailable"})
+    search.get(SEARCH_URL, json=page(hit("610", "82", "acmeco")))
+    with pytest.raises(PollFailedError, match="^x#mentions: X failed the mentions timeline \\(503"):
+        x_poll.poll_x()
+    assert [m["mention_id"] for m in queued()] == ["610"]
+    assert cursor().since_id == "500" and PollCursorRecord.get(x_poll.X_SEARCH_SOURCE).since_id == "610"
+
+
+def test_without_a_handle_or_terms_only_the_timeline_is_polled(x, cloud):
+    assert x_poll.search_query() is None
+    x.get(URL, json=page(post("510", "81")))
+    assert list(x_poll.poll_x()) == [X_MENTIONS_SOURCE]
+
+
+def test_with_nothing_configured_the_run_says_what_to_set(cloud, monkeypatch):
+    monkeypatch.delenv("X_BRAND_USER_ID", raising=False)
+    settings.cache_clear()
+    with pytest.raises(PollFailedError, match="set X_BRAND_USER_ID .* X_BRAND_HANDLE / X_SEARCH_TERMS"):
+        x_poll.poll_x()
+
+
+@pytest.mark.parametrize(("terms", "message"), [
+    ('say "hi"', "may not contain quotes or parentheses"),
+    ("(acme", "may not contain quotes or parentheses"),
+    (",".join(f"keyword{i:03d}" for i in range(60)), "make a search query of 850 characters; X allows 512"),
+])
+def test_search_terms_x_would_refuse_are_named(x, monkeypatch, terms, message):
+    monkeypatch.setenv("X_SEARCH_TERMS", terms)
+    settings.cache_clear()
+    with pytest.raises(ValueError, match=message):
+        x_poll.search_query()
+    assert len(x.calls) == 0

@@ -1,0 +1,20 @@
+"""Scheduled: poll X (the brand's mentions timeline, and recent search for its handle, hashtags and keywords) from
+the stored cursors and enqueue new mentions for ingest, for accounts without webhook access. A failed run is simply
+retried by the next scheduled one: no cursor ever moves past what was enqueued."""
+from dataclasses import asdict
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from socialcare.platforms import x_poll
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    results = {source: asdict(result) for source, result in x_poll.poll_x(max_pages=int(event.get("maxPages", 5))).items()}
+    logger.info("x polled", extra=results)
+    return results
