@@ -20,7 +20,7 @@ from socialcare.storage import cursors as cursors_module
 from socialcare.storage.cursors import PollCursorRecord
 from socialcare.storage.records import CASE_RECORD, CaseRecord, MentionRecord
 
-BRAND = "9990001"
+BRAND = "1605800000000000000"
 BEARER = "test-app-bearer"
 URL = f"https://api.x.com/2/users/{BRAND}/mentions"
 BASE_PARAMS = {"max_results": ["100"],
@@ -394,3 +394,15 @@ def test_search_terms_x_would_refuse_are_named(x, monkeypatch, terms, message):
     with pytest.raises(ValueError, match=message):
         x_poll.search_query()
     assert len(x.calls) == 0
+
+
+def test_a_real_shaped_search_page_is_read_as_a_reply_a_hashtag_and_a_quote(search, cloud, load_event):
+    PollCursorRecord(x_poll.X_SEARCH_SOURCE, since_id="2124400000000000000").save()
+    search.get(SEARCH_URL, json=load_event("poll_x.search_recent_page"))
+    mentions, newest_id, next_token = x_poll.recent_search_page("2124400000000000000", None)
+    assert [(m.mention_id, m.kind, m.author.handle, m.author.followers) for m in mentions] == [
+        ("2124440000000000003", "reply", "@danawhit", 812),
+        ("2124439000000000002", "hashtag", "@samo_cooks", 15400),
+        ("2124438000000000001", "quote", "@kit_says", 97)]
+    assert mentions[0].url == "https://x.com/danawhit/status/2124440000000000003"
+    assert (newest_id, next_token) == ("2124440000000000003", None)
