@@ -1,0 +1,89 @@
+"""Mirrors layers/domain/socialcare/policy.py: the policy file, its defaults and its checks."""
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from socialcare.policy import DEFAULT_POLICY_FILE, Policy, PolicyError, load_policy
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_the_shipped_file_is_exactly_the_defaults():
+    assert load_policy(DEFAULT_POLICY_FILE) == Policy()
+
+
+def test_an_empty_file_is_the_defaults(tmp_path):
+    assert load_policy(write(tmp_path, "")) == Policy()
+
+
+def test_policy_file_names_the_file_to_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICY_FILE", str(write(tmp_path, "routing: {default_team: care}\n")))
+    assert load_policy().routing.default_team == "care"
+
+
+def test_business_hours_make_a_calendar(tmp_path):
+    policy = load_policy(write(tmp_path, """
+business_hours:
+  timezone: Europe/London
+  weekly: {mon: ["08:00-12:00", "13:00-18:00"], tue: ["08:00-24:00"], sat: []}
+  holidays: ["2026-12-25"]
+"""))
+    calendar = policy.calendar
+    assert calendar.timezone == ZoneInfo("Europe/London")
+    assert [(i.start, i.end) for i in calendar.weekly[0]] == [(time(8), time(12)), (time(13), time(18))]
+    assert calendar.weekly[1][0].end == time(0) and calendar.weekly[5] == () and calendar.weekly[6] == ()
+    assert not calendar.is_open(datetime(2026, 12, 25, 10, tzinfo=ZoneInfo("Europe/London")))  # a Friday, a holiday
+    assert calendar.describe() == "Mon 08:00-12:00 and 13:00-18:00, Tue 08:00-24:00 (Europe/London)"
+
+
+def test_every_problem_is_listed_with_its_place(tmp_path):
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(tmp_path, """
+business_hours:
+  timezone: Mars/Olympus
+  weekly: {mon: ["18:00-08:00"]}
+  holidays: [someday]
+guardrails: {canned_similarity: 2}
+priority: {first_tier: {urgent: 2}}
+routing:
+  rules: [{team: deliveries}]
+pile_ons: {}
+"""))
+    message = str(error.value)
+    assert "has 7 problem(s)" in message
+    for expected in [
+        "business_hours.timezone: unknown timezone 'Mars/Olympus'; use an IANA name such as Europe/London",
+        "business_hours.weekly: '18:00-08:00' ends before it starts (overnight shifts: split at 24:00)",
+        "business_hours.holidays.0: Input should be a valid date",
+        "guardrails.canned_similarity: Input should be less than or equal to 1",
+        "priority.first_tier: first_tier needs every priority; missing high, low, normal",
+        "routing.rules.0: the rule for team 'deliveries' names no keywords, products or locations",
+        "pile_ons: not a setting of this section (a typo?)",
+    ]:
+        assert expected in message
+
+
+@pytest.mark.parametrize(("weekly", "problem"), [
+    ('{funday: ["08:00-18:00"]}', "'funday' is not a weekday"),
+    ('{mon: ["8-18"]}', "'8-18' is not an interval like 08:00-12:30"),
+    ('{mon: ["08:00-12:00", "11:00-14:00"]}', "mon: the intervals 08:00-12:00, 11:00-14:00 overlap"),
+    ('{mon: ["25:00-26:00"]}', "'25:00-26:00' is not a time of day"),
+    ('{mon: []}', "weekly lists no opening hours at all"),
+])
+def test_weekly_hours_are_checked(tmp_path, weekly, problem):
+    with pytest.raises(PolicyError, match=problem):
+        load_policy(write(tmp_path, f"business_hours:\n  weekly: {weekly}\n"))
+
+
+def test_unreadable_and_malformed_files_say_so(tmp_path):
+    with pytest.raises(PolicyError, match="cannot read the policy file .*missing.yaml"):
+        load_policy(tmp_path / "missing.yaml")
+    with pytest.raises(PolicyError, match="is not valid YAML"):
+        load_policy(write(tmp_path, "routing: [unclosed\n"))
+    with pytest.raises(PolicyError, match="must hold a mapping of sections"):
+        load_policy(write(tmp_path, "- a list\n"))
