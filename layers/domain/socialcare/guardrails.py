@@ -1,0 +1,111 @@
+"""Reply guardrails: what a public reply must never do, checked before it posts (agents' text and automatic notices).
+
+- ask for personal data in public (email, phone, address, order or account numbers): invite a private message
+  instead, where the customer chooses how to be reached;
+- push the customer to a phone line ("call our customer service", a phone number);
+- be canned: a near-copy of a reply recently sent to someone else;
+- be longer than the platform takes.
+
+Private messages are not checked: that is where contact details belong. A rejection names the rule and the words.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from socialcare.policy import Guardrails
+
+PERSONAL_DATA = [
+    "email address", "e-mail address", "email", "e-mail", "phone number", "mobile number", "telephone number",
+    "number to call", "contact number", "phone", "address", "postcode", "post code", "zip code", "order number",
+    "order no", "order id", "order #", "account number", "account no", "account id", "card number", "date of birth",
+    "password", "booking reference", "reference number", "tracking number",
+]
+# Asking words, before the data they ask for ("share your email", "what's your order number", "reply with ...")
+_ASKING = (r"(?:share|send|give|post|provide|tell|reply with|comment with|include|drop|leave|need|have|let us know|"
+           r"what(?:'s| is)|can (?:we|i) (?:get|have)|could (?:we|i) (?:get|have)|confirm)")
+# ...unless the same sentence sends it to a private channel
+_PRIVATELY = re.compile(r"\b(?:dm|dms|direct message|private message|privately|pm|inbox|message us)\b", re.IGNORECASE)
+_PHONE_REDIRECT = re.compile(
+    r"\b(?:call|ring|phone|dial)\s+(?:us|our|the|customer|support|care|a member|the team|\d)[^.!?\n]*"
+    r"|\b(?:customer service|support|care|help)\s*(?:line|hotline|number)\b",
+    re.IGNORECASE)
+_PHONE_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d(?!\w)")
+_SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]?")
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a reply may not be posted: the rule, and the words that broke it."""
+
+    rule: str
+    words: str
+    explanation: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.explanation} ({self.words!r})"
+
+
+def check_public_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails) -> list[Rejection]:
+    """Every rule the reply breaks (empty: it may be posted). `recent_replies` are public replies the brand sent to
+    other customers within the canned window."""
+    rejections = [*_personal_data_requests(text, rules), *_phone_redirects(text)]
+    limit = rules.length_limits.get(surface)
+    if limit is not None and len(text) > limit:
+        rejections.append(Rejection("too long", f"{len(text)} characters",
+                                    f"{surface} takes at most {limit} characters in a reply"))
+    canned = _most_similar(text, recent_replies) if rules.canned_window_days else None
+    if canned is not None and canned[0] >= rules.canned_similarity:
+        rejections.append(Rejection(
+            "canned reply", canned[1][:80],
+            f"{canned[0]:.0%} the same as a reply recently sent to someone else; write to this customer's problem"))
+    return rejections
+
+
+def _personal_data_requests(text: str, rules: Guardrails) -> list[Rejection]:
+    words = sorted({*PERSONAL_DATA, *(w.lower() for w in rules.extra_personal_data_words)}, key=len, reverse=True)
+    data = "|".join(re.escape(w) for w in words)
+    asking = re.compile(rf"\b{_ASKING}\b[^.!?\n]{{0,40}}?\b(?:your|ur|the|an?)\s+(?:{data})(?!\w)", re.IGNORECASE)
+    found = []
+    for sentence in _SENTENCES.findall(text):
+        match = asking.search(sentence)
+        if match and not _PRIVATELY.search(sentence):
+            found.append(Rejection("personal data in public", match.group(0).strip(),
+                                   "never ask for contact or account details in public; invite a private "
+                                   "message where the customer chooses how to be reached"))
+    return found
+
+
+def _phone_redirects(text: str) -> list[Rejection]:
+    found = [Rejection("phone redirect", match.group(0).strip(),
+                       "do not send the customer to a phone line; offer a private message and let them choose")
+             for match in _PHONE_REDIRECT.finditer(text)]
+    found += [Rejection("phone redirect", match.group(0).strip(), "no phone numbers in a public reply")
+              for match in _PHONE_NUMBER.finditer(text)]
+    return found
+
+
+def _most_similar(text: str, others: Iterable[str]) -> tuple[float, str] | None:
+    """The most similar earlier reply, by word trigram overlap (Jaccard): names and order numbers changed in a
+    template still leave most of its trigrams alike."""
+    mine = _trigrams(text)
+    if not mine:
+        return None
+    best = None
+    for other in others:
+        theirs = _trigrams(other)
+        if not theirs:
+            continue
+        score = len(mine & theirs) / len(mine | theirs)
+        if best is None or score > best[0]:
+            best = (score, other)
+    return best
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = [w for w in _WORDS.findall(text.lower()) if not w.startswith("@")]
+    if len(words) < 3:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}

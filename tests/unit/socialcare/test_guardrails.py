@@ -1,0 +1,80 @@
+"""Mirrors layers/domain/socialcare/guardrails.py: a table of realistic replies, good and bad."""
+import pytest
+
+from socialcare.guardrails import check_public_reply
+from socialcare.policy import Guardrails
+
+RULES = Guardrails()
+RECENT = [
+    "Hi Sam, so sorry your kettle arrived with a cracked lid. We'd like to put this right: send us a DM and tell us "
+    "whether email or phone suits you best.",
+]
+
+
+def broken(text: str, surface: str = "x", recent=(), rules: Guardrails = RULES) -> list[tuple[str, str]]:
+    return [(r.rule, r.words) for r in check_public_reply(text, surface, recent, rules)]
+
+
+@pytest.mark.parametrize("reply", [
+    "Dana, so sorry your parcel is three weeks late, that's not OK. Could you send us a DM so we can look into it? "
+    "Let us know there whether email or phone works best for you.",
+    "Sorry to hear the app keeps logging you out after the update. Please DM us your order number and we'll sort it.",
+    "Thanks for flagging the broken link on our returns page, Jo. It's fixed now!",
+    "We've refunded the double charge, Priya. It should reach your card in 3-5 working days. Sorry again.",
+    "Hi Alex, our stores open at 9am on Sundays. See you then!",
+    "That's not the experience we want you to have. Can you message us privately with the details?",
+])
+def test_good_replies_pass(reply):
+    assert broken(reply, recent=RECENT) == []
+
+
+@pytest.mark.parametrize(("reply", "rule", "words"), [
+    ("Sorry Dana! What's your email address? We'll get back to you.", "personal data in public",
+     "What's your email address"),
+    ("Hi, please reply with your order number and postcode so we can check.", "personal data in public",
+     "reply with your order number"),
+    ("Can we have your phone number? A colleague will ring you today.", "personal data in public",
+     "Can we have your phone number"),
+    ("Please share your account number and we'll take a look.", "personal data in public",
+     "share your account number"),
+    ("So sorry about this. Please call our customer service team on weekdays.", "phone redirect",
+     "call our customer service team on weekdays"),
+    ("Sorry for the wait! Our support line is open 24/7.", "phone redirect", "support line"),
+    ("Sorry! Ring 0800 123 4567 and we'll fix it.", "phone redirect", "0800 123 4567"),
+])
+def test_bad_replies_name_the_rule_and_the_words(reply, rule, words):
+    assert (rule, words) in broken(reply)
+
+
+def test_a_reply_asking_privately_for_the_membership_number_passes_but_in_public_it_does_not():
+    rules = Guardrails(extra_personal_data_words=["membership number"])
+    assert broken("Please DM us your membership number.", rules=rules) == []
+    assert broken("Please tell us your membership number.", rules=rules) == [
+        ("personal data in public", "tell us your membership number")]
+
+
+def test_a_near_copy_of_a_reply_to_someone_else_is_canned():
+    copy = ("Hi Jo, so sorry your kettle arrived with a cracked lid. We'd like to put this right: send us a DM and "
+            "tell us whether email or phone suits you best.")
+    [(rule, words)] = broken(copy, recent=RECENT)
+    assert rule == "canned reply" and words.startswith("Hi Sam, so sorry your kettle")
+
+
+def test_the_canned_check_can_be_turned_off():
+    copy = RECENT[0].replace("Sam", "Jo")
+    assert broken(copy, recent=RECENT, rules=Guardrails(canned_window_days=0)) == []
+
+
+@pytest.mark.parametrize(("surface", "length", "ok"), [("x", 280, True), ("x", 281, False),
+                                                      ("instagram", 2200, True), ("instagram", 2201, False),
+                                                      ("google", 4097, False)])
+def test_replies_stay_within_the_platforms_length(surface, length, ok):
+    text = ("Sorry about the wait. " * 200)[:length]
+    assert (broken(text, surface) == []) is ok
+    if not ok:
+        assert broken(text, surface) == [("too long", f"{length} characters")]
+
+
+def test_every_broken_rule_is_reported():
+    reply = "What's your email? Or call our helpline on +44 20 7946 0958."
+    assert [rule for rule, _ in broken(reply)] == ["personal data in public", "phone redirect", "phone redirect"]
