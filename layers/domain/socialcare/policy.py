@@ -90,7 +90,9 @@ class Priority(_Section):
         "broken", "refund", "terrible", "awful", "worst", "disgusting", "never again", "useless", "scam", "rip off",
         "ripped off", "still waiting", "no response", "ignored", "cancel", "complaint", "furious", "angry",
         "unacceptable", "disappointed", "not working", "doesn't work", "does not work", "late", "missing", "lost",
-        "damaged", "faulty", "overcharged", "charged twice", "down", "outage",
+        "damaged", "faulty", "overcharged", "charged twice", "down", "outage", "still", "again", "where is",
+        "hasn't arrived", "never arrived", "never came", "can't", "cannot", "won't", "wrong", "problem", "issue",
+        "error", "crash", "keeps", "logs me out", "logged out", "not loading", "won't load", "stuck",
     ]
     urgent_words: list[str] = ["safety", "injured", "injury", "fire", "smoke", "allergic", "poison", "lawyer",
                                "legal action", "ombudsman", "fraud", "hacked", "data breach"]

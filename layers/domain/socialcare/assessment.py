@@ -1,0 +1,144 @@
+"""Reading a mention the way a good support lead does: is it addressed to us, a complaint, a request for help; how
+loud is the author; have they been here before; which team owns the problem; what priority does it get.
+
+Pure functions of the mention, the author's earlier cases and the policy, so every rule is testable on its own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from socialcare.models import Mention
+from socialcare.policy import Policy
+
+# Kinds that address the brand; the others (a hashtag, a keyword found by search) only name it.
+DIRECT_KINDS = frozenset({"mention", "reply", "quote", "comment", "review", "dm"})
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+@dataclass(frozen=True)
+class EarlierCase:
+    """What the assessment needs of an author's earlier case."""
+
+    case_id: str
+    opened_at: datetime
+    dismissed_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    direct: bool
+    complaint: bool
+    asks_for_help: bool
+    urgent_words: tuple[str, ...]
+    complaint_words: tuple[str, ...]
+    reach: str  # high | medium | low, from the author's followers
+    repeated_contact: bool
+    flagged_reason: str  # why the author is flagged to a human ("" when not)
+    topic: str  # the pile-on topic the mention is about ("" when none)
+    team: str  # the triage team the hand-off goes to
+    priority: str  # urgent | high | normal | low
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flagged_reason)
+
+    def first_tier(self, policy: Policy) -> int:
+        """The escalation tier that hears of the case at once (0: the agents only)."""
+        return policy.priority.first_tier[self.priority]
+
+    def to_detail(self) -> dict:
+        """What a case records and an agent's notification shows (no private data: all of it is public)."""
+        return {"priority": self.priority, "reach": self.reach, "complaint": self.complaint,
+                "repeatedContact": self.repeated_contact, "flagged": self.flagged_reason, "topic": self.topic,
+                "team": self.team, "direct": self.direct}
+
+
+def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: datetime,
+           pile_on: bool = False) -> Assessment:
+    text = mention.text
+    rules = policy.priority
+    complaint_words = _found(rules.complaint_words, text)
+    urgent_words = _found(rules.urgent_words, text)
+    complaint = bool(complaint_words or urgent_words)
+    followers = mention.author.followers
+    reach = ("high" if followers >= rules.high_reach_followers
+             else "medium" if followers >= rules.medium_reach_followers else "low")
+    recent = now - timedelta(days=rules.repeat_contact_days)
+    repeated = any(case.opened_at >= recent and not case.dismissed_reason for case in earlier)
+    asks_for_help = bool(_found(policy.indirect.help_words, text))
+    return Assessment(
+        direct=mention.kind in DIRECT_KINDS,
+        complaint=complaint,
+        asks_for_help=asks_for_help,
+        urgent_words=urgent_words,
+        complaint_words=complaint_words,
+        reach=reach,
+        repeated_contact=repeated,
+        flagged_reason=_flagged(earlier, policy),
+        topic=topic_of(text, policy),
+        team=team_for(mention, policy),
+        priority=_priority(complaint, bool(urgent_words), reach, repeated, pile_on,
+                           question=asks_for_help or "?" in text),
+    )
+
+
+def worth_a_case(mention: Mention, assessment: Assessment, policy: Policy) -> bool:
+    """A direct mention is always a case. An indirect one only when its author asks for help, or it is a complaint
+    from someone with at least the policy's reach (a pile-on makes cases of the rest: see incidents)."""
+    if assessment.direct:
+        return True
+    loud = mention.author.followers >= policy.indirect.complaint_reach_followers
+    return assessment.asks_for_help or (assessment.complaint and loud)
+
+
+def topic_of(text: str, policy: Policy) -> str:
+    """The first pile-on topic whose words the text uses."""
+    for topic, words in policy.pile_on.topics.items():
+        if _found(words, text):
+            return topic
+    return ""
+
+
+def team_for(mention: Mention, policy: Policy) -> str:
+    """The first routing rule whose keywords, products or locations the mention names (a review's location counts
+    as where it happened)."""
+    where = f"{mention.text} {mention.extra.get('location_name', '')}"
+    for rule in policy.routing.rules:
+        if _found([*rule.keywords, *rule.products, *rule.locations], where):
+            return rule.team
+    return policy.routing.default_team
+
+
+def _priority(complaint: bool, urgent: bool, reach: str, repeated: bool, pile_on: bool, question: bool) -> str:
+    """Severity and reach add up; there is no VIP list. Urgent words alone make it urgent."""
+    if urgent:
+        return "urgent"
+    score = (2 if complaint else 0) + repeated + pile_on + {"high": 2, "medium": 1, "low": 0}[reach]
+    if score >= 5:
+        return "urgent"
+    if score >= 3:
+        return "high"
+    if complaint or question or score:
+        return "normal"
+    return "low"
+
+
+def _flagged(earlier: list[EarlierCase], policy: Policy) -> str:
+    reasons = set(policy.priority.flag_reasons)
+    dismissed = [case for case in earlier if case.dismissed_reason in reasons]
+    if len(dismissed) < policy.priority.flag_after_dismissals:
+        return ""
+    why = ", ".join(sorted({case.dismissed_reason for case in dismissed}))
+    return f"{len(dismissed)} earlier cases dismissed as {why}"
+
+
+def _found(words: list[str], text: str) -> tuple[str, ...]:
+    return tuple(word for word in words if _word_pattern(word.lower()).search(text))
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)

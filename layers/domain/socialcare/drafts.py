@@ -1,0 +1,71 @@
+"""Personalised drafts for the agents: a starting point built from the customer's own words, never posted by itself.
+
+An acknowledgement names the customer's specific problem in their words (turned to "your"), apologises when it is
+a complaint, and invites a private message where the customer chooses to be reached by email or phone. A holding
+statement for a pile-on names the topic. Drafts pass the guardrails by construction; agents edit them.
+"""
+from __future__ import annotations
+
+import re
+
+from socialcare.assessment import Assessment
+from socialcare.models import Mention
+
+MAX_PROBLEM_CHARACTERS = 120  # the rest of a draft is at most 150 characters: together inside X's 280
+_NOISE = re.compile(r"(?:https?://\S+|[@#][\w.]+)")
+_CLAUSES = re.compile(r"[^.!?\n]+")
+_SPACES = re.compile(r"\s+")
+# The customer's point of view turned to ours, word by word ("my parcel" -> "your parcel").
+_PRONOUNS = {"i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll",
+             "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "our": "your",
+             "us": "you", "am": "are", "was": "were"}
+_WORD = re.compile(r"[A-Za-z']+")
+INVITATION = "Could you send us a DM? Tell us there if you'd like us to reach you by email or by phone."
+
+
+def acknowledgement(mention: Mention, assessment: Assessment) -> str:
+    """A complaint: sorry, in their words, and an invitation to a private message. A question or a request for
+    help: thanks, and the same invitation. Anything else (praise, say): thanks."""
+    name = _first_name(mention)
+    greeting = f"Hi {name}, " if name else "Hi, "
+    problem = problem_in_their_words(mention.text, assessment)
+    about = f": {problem}." if problem else "."
+    if assessment.complaint:
+        return f"{greeting}we're so sorry{about} That's not OK. {INVITATION}"
+    if assessment.asks_for_help or "?" in mention.text:
+        return f"{greeting}thanks for asking. {INVITATION}"
+    return f"{greeting}thank you so much! We'll pass this on to the team."
+
+
+def holding_statement(topic: str, template: str) -> str:
+    return template.format(topic=topic or "our service")
+
+
+def problem_in_their_words(text: str, assessment: Assessment) -> str:
+    """The clause that carries the complaint (or the first one), without handles, hashtags and links, in the second
+    person and cut at a word boundary."""
+    clean = _SPACES.sub(" ", _NOISE.sub(" ", text)).strip()
+    clauses = [c.strip(" ,;:-") for c in _CLAUSES.findall(clean) if c.strip(" ,;:-")]
+    if not clauses:
+        return ""
+    telling = [*assessment.urgent_words, *assessment.complaint_words]
+    chosen = next((c for c in clauses if any(w.lower() in c.lower() for w in telling)), clauses[0])
+    turned = _WORD.sub(lambda m: _turn(m.group(0)), chosen)
+    if len(turned) > MAX_PROBLEM_CHARACTERS:
+        turned = turned[:MAX_PROBLEM_CHARACTERS].rsplit(" ", 1)[0] + "…"
+    acronym = len(turned) > 1 and turned[1].isupper()
+    return turned if acronym else turned[0].lower() + turned[1:]
+
+
+def _turn(word: str) -> str:
+    swapped = _PRONOUNS.get(word.lower())
+    if swapped is None:
+        return word
+    return swapped.capitalize() if word[0].isupper() and word.lower() != "i" else swapped
+
+
+def _first_name(mention: Mention) -> str:
+    """The author's first name when they show one; never their handle (the reply is already addressed to it)."""
+    name = (mention.author.name or "").strip()
+    first = name.split()[0] if name else ""
+    return first if first.isalpha() and len(first) <= 20 else ""

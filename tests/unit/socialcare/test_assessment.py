@@ -1,0 +1,84 @@
+"""Mirrors layers/domain/socialcare/assessment.py: direct or indirect, complaint, help, reach, repeat contact,
+flagged authors, topic, team and priority."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from socialcare.assessment import EarlierCase, assess, team_for, topic_of, worth_a_case
+from socialcare.models import Author, Mention
+from socialcare.policy import Policy, Priority, Routing, RoutingRule
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+POLICY = Policy()
+
+
+def mention(text: str, kind: str = "mention", followers: int = 100, **extra) -> Mention:
+    return Mention("x", "1", kind, text, Author("42", "@dana", "Dana", followers), NOW.isoformat(), extra=extra)
+
+
+def earlier(days_ago: int, dismissed: str = "") -> EarlierCase:
+    return EarlierCase(f"x-{days_ago}", NOW - timedelta(days=days_ago), dismissed)
+
+
+@pytest.mark.parametrize(("text", "followers", "history", "priority"), [
+    ("Love the new store!", 100, [], "low"),
+    ("Do you open on Sundays?", 100, [], "normal"),
+    ("My parcel is late", 100, [], "normal"),
+    ("My parcel is late", 2_000, [], "high"),             # a complaint with medium reach
+    ("My parcel is late", 100, [earlier(3)], "high"),     # a complaint, again
+    ("My parcel is late", 50_000, [earlier(3)], "urgent"),  # loud and repeated
+    ("Love it", 50_000, [], "normal"),                    # reach alone does not make it urgent
+    ("The kettle caught fire", 10, [], "urgent"),         # safety words
+    ("My parcel is late", 100, [earlier(60)], "normal"),  # an old case is not a repeated contact
+])
+def test_priority_comes_from_severity_and_reach(text, followers, history, priority):
+    assert assess(mention(text, followers=followers), history, POLICY, NOW).priority == priority
+
+
+def test_a_pile_on_raises_the_priority():
+    quiet = assess(mention("The app is down"), [], POLICY, NOW)
+    assert quiet.priority == "normal"
+    assert assess(mention("The app is down"), [], POLICY, NOW, pile_on=True).priority == "high"
+
+
+def test_the_first_tier_follows_the_priority():
+    urgent = assess(mention("Fraud on my card"), [], POLICY, NOW)
+    assert urgent.first_tier(POLICY) == 2
+    assert assess(mention("Love it"), [], POLICY, NOW).first_tier(POLICY) == 0
+
+
+def test_an_author_with_a_record_of_abusive_or_baseless_posts_is_flagged():
+    history = [earlier(10, "abusive"), earlier(20, "baseless"), earlier(30, "spam")]
+    flagged = assess(mention("you are useless"), history, POLICY, NOW)
+    assert flagged.flagged and flagged.flagged_reason == "2 earlier cases dismissed as abusive, baseless"
+    assert not assess(mention("you are useless"), history[:1], POLICY, NOW).flagged
+    strict = Policy(priority=Priority(flag_after_dismissals=1))
+    assert assess(mention("x"), history[:1], strict, NOW).flagged
+
+
+@pytest.mark.parametrize(("kind", "text", "followers", "cased"), [
+    ("mention", "nice", 10, True),                              # addressed to the brand: always a case
+    ("review", "meh", 10, True),
+    ("hashtag", "Loving my new #Acme kettle", 10, False),       # indirect praise: watched
+    ("keyword", "acme parcel never arrived", 10, False),        # an indirect complaint, quiet: watched
+    ("keyword", "acme parcel never arrived", 9_000, True),      # ...with reach: a case
+    ("hashtag", "Does anyone know how to descale an #Acme kettle", 10, True),  # asks for help
+])
+def test_indirect_mentions_are_watched_unless_they_ask_for_help_or_are_loud_complaints(kind, text, followers, cased):
+    m = mention(text, kind=kind, followers=followers)
+    assert worth_a_case(m, assess(m, [], POLICY, NOW), POLICY) is cased
+
+
+def test_topic_and_team():
+    routing = Routing(default_team="care", rules=[
+        RoutingRule(team="deliveries", keywords=["parcel", "courier"]),
+        RoutingRule(team="kettles", products=["kettle"]),
+        RoutingRule(team="london", locations=["london"]),
+    ])
+    policy = Policy(routing=routing)
+    assert team_for(mention("my parcel is late"), policy) == "deliveries"
+    assert team_for(mention("the kettle leaks"), policy) == "kettles"
+    assert team_for(mention("rude staff", location_name="Acme London Camden"), policy) == "london"
+    assert team_for(mention("rude staff"), policy) == "care"
+    assert team_for(mention("parcels"), policy) == "care"  # whole words only
+    assert topic_of("the app logs me out", POLICY) == "app" and topic_of("nice day", POLICY) == ""

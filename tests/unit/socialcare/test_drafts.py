@@ -1,0 +1,54 @@
+"""Mirrors layers/domain/socialcare/drafts.py: drafts name the problem in the customer's words and pass the
+guardrails."""
+from datetime import UTC, datetime
+
+import pytest
+
+from socialcare.assessment import assess
+from socialcare.drafts import acknowledgement, holding_statement
+from socialcare.guardrails import check_public_reply
+from socialcare.models import Author, Mention
+from socialcare.policy import Policy
+
+POLICY = Policy()
+
+
+def draft(text: str, name: str = "Dana Whitfield") -> str:
+    m = Mention("x", "1", "reply", text, Author("1", "@dana", name, 100), "2026-11-22T09:00:00+00:00")
+    return acknowledgement(m, assess(m, [], POLICY, datetime.now(UTC)))
+
+
+def test_a_complaint_draft_apologises_names_the_problem_and_invites_a_dm_with_a_choice():
+    text = draft('@AcmeSupport three weeks and my parcel is still "in transit". Order was for my mum\'s birthday.')
+    assert text.startswith('Hi Dana, we\'re so sorry: three weeks and your parcel is still "in transit".')
+    assert "send us a DM" in text and "by email or by phone" in text
+
+
+def test_the_problem_is_the_clause_with_the_complaint_without_handles_links_or_hashtags():
+    text = draft("Ordered on Monday. @brand the app logs me out every five minutes #fail https://t.co/abc")
+    assert "we're so sorry: the app logs you out every five minutes." in text
+
+
+def test_a_question_is_thanked_and_praise_is_not_sent_to_a_dm():
+    assert draft("@brand do you open on Sundays?").startswith("Hi Dana, thanks for asking. Could you send us a DM?")
+    assert draft("Love the new store layout @brand!") == "Hi Dana, thank you so much! We'll pass this on to the team."
+
+
+def test_no_name_no_handle_in_the_greeting():
+    assert draft("my order is wrong", name="").startswith("Hi, we're so sorry: your order is wrong.")
+    assert draft("my order is wrong", name="@@bot_99").startswith("Hi, ")
+
+
+@pytest.mark.parametrize("text", [
+    "@AcmeSupport three weeks and my parcel is still in transit",
+    "I was charged twice and nobody answers. Fraud.",
+    "the app logs me out " * 30,
+    "Love it",
+])
+def test_drafts_pass_the_guardrails_on_x(text):
+    assert check_public_reply(draft(text), "x", [], POLICY.guardrails) == []
+
+
+def test_a_holding_statement_names_the_topic():
+    assert holding_statement("delivery", POLICY.pile_on.holding_statement).startswith(
+        "We know some of you are having trouble with delivery right now.")
