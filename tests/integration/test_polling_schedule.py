@@ -1,11 +1,13 @@
-"""The scheduled X poller, run as its Lambda on the local cloud: new mentions become cases, a second run asks X only
-for what is newer."""
+"""The scheduled pollers, run as their Lambdas on the local cloud: new X mentions become cases and a second run asks X
+only for what is newer; a Google review becomes a case answered on the review itself."""
 from __future__ import annotations
+
+import json
 
 import responses
 
 from socialcare.config import settings
-from tests.integration.helpers import wait_until_waiting
+from tests.integration.helpers import act, wait_until_waiting
 from tests.unit.socialcare.test_polling import BRAND, URL, page, post
 
 
@@ -33,4 +35,41 @@ def test_two_scheduled_polls_open_cases_for_new_mentions_only(cloud, monkeypatch
             wait_until_waiting(cloud, "x-1300", "acknowledge")
             assert sorted(e["name"] for e in cloud.executions()) == ["x-1200", "x-1300"]
     finally:
+        settings.cache_clear()
+
+
+def test_a_google_review_is_polled_answered_on_the_review_and_handed_off_without_a_dm(make_cloud, monkeypatch):
+    from socialcare.platforms import google_reviews
+    from tests.unit.socialcare.platforms.test_google_reviews import LOCATION, REVIEWS_URL, TOKEN_URL, page, review
+
+    monkeypatch.setenv("OUTBOUND_MODE", "live")
+    monkeypatch.setenv("GOOGLE_REVIEW_LOCATIONS", LOCATION)
+    settings.cache_clear()
+    google_reviews.forget_token()
+    cloud = make_cloud()
+    priya = review("R9", minutes_ago=3, comment="Waited 40 minutes at click & collect and nobody came.")
+    reply_url = f"https://mybusiness.googleapis.com/v4/{priya['name']}/reply"
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=True) as google:
+            google.post(TOKEN_URL, json={"access_token": "ya29.local", "expires_in": 3599, "token_type": "Bearer"})
+            google.get(REVIEWS_URL, json=page(priya))
+            reply = google.put(reply_url, json={"comment": "ok", "updateTime": "2026-11-22T10:00:00Z"})
+            # Given the schedule fires the Google poll and the queue is delivered
+            polled = cloud.invoke("PollGoogleReviewsFunction", {"maxPages": 5})
+            assert polled[f"google#{LOCATION}"]["enqueued"] == 1
+            cloud.deliver_queue()
+            [case_id] = [e["name"] for e in cloud.executions()]
+            assert case_id.startswith("google-R9-")
+            wait_until_waiting(cloud, case_id, "acknowledge")
+            # When an agent acknowledges
+            assert act(cloud, case_id, "acknowledge", replyText="Priya, we're so sorry you waited.").status == 200
+            # Then the reply is PUT on the review, and with no private channel the case goes straight to triage
+            case = wait_until_waiting(cloud, case_id, "claim")
+            assert [json.loads(c.request.body) for c in google.calls if c.request.method == "PUT"] == [
+                {"comment": "Priya, we're so sorry you waited."}]
+            assert reply.call_count == 1
+            assert not any(e["event"] == "posted publicly" and e.get("kind") == "dm-invitation"
+                           for e in case["timeline"])
+    finally:
+        google_reviews.forget_token()
         settings.cache_clear()

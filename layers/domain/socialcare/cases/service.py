@@ -60,6 +60,7 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
     repo.add_event(case_id, f"step:{step}", "step", {"step": step, "deadline": deadline})
     clock = _clock(step, 0, 0, seconds, deadline, False)
     clock["dmReceived"] = bool(case.dm_received)
+    clock["privateChannel"] = platforms.has_private_channel(case.platform or "")
     return clock
 
 

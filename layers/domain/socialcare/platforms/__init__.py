@@ -5,6 +5,7 @@ from socialcare.config import settings
 from socialcare.errors import UnknownPlatformError
 from socialcare.platforms.base import Platform
 from socialcare.platforms.generic import GenericWebhookPlatform
+from socialcare.platforms.google_reviews import GoogleReviewsPlatform
 from socialcare.platforms.meta import MetaPlatform
 from socialcare.platforms.sandbox import SandboxPlatform
 from socialcare.platforms.x import XPlatform
@@ -15,6 +16,14 @@ _ADAPTERS: dict[str, type[Platform]] = {
     "meta": MetaPlatform,
     "x": XPlatform,
 }
+# Platforms we only answer: their mentions come from polling.
+_POLLED: dict[str, type[Platform]] = {"google": GoogleReviewsPlatform}
+# Platforms where a customer cannot write to us privately: their cases skip the DM request.
+_WITHOUT_PRIVATE_MESSAGES = frozenset({"google"})
+
+
+def has_private_channel(name: str) -> bool:
+    return name not in _WITHOUT_PRIVATE_MESSAGES
 
 
 def inbound(name: str) -> Platform:
@@ -29,4 +38,6 @@ def outbound(name: str) -> Platform:
     """The adapter that posts for a case of that platform: the sandbox unless the stack runs live."""
     if settings().outbound_mode != "live":
         return SandboxPlatform()
+    if name in _POLLED:
+        return _POLLED[name]()
     return inbound(name)
