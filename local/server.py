@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from local.cloud import LocalCloud
 
-MAX_REQUEST_BYTES = 1024 * 1024  # the HttpApi's own payload limit is 10 MB; our handlers refuse > 256 KiB anyway
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HttpApi's own payload limit; the webhook handler refuses > 5 MiB
 
 
 def make_handler(cloud: LocalCloud):

@@ -141,7 +141,7 @@ def test_a_malformed_body_is_a_400_naming_the_problem_and_changes_nothing(cloud)
 
 
 def test_an_oversized_delivery_is_a_413(cloud):
-    body = delivery(mention("7008", text="x" * 9000)) * 40
+    body = delivery(mention("7008", text="x" * 9000)) * 600  # over 5 MiB
     response = cloud.http("POST", "/webhooks/generic", body, signed_headers(body))
     assert response.status == 413 and queued(cloud) == 0
 

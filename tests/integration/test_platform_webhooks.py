@@ -9,6 +9,7 @@ import json
 import os
 
 from tests.integration.helpers import act, show, wait_until_waiting
+from tests.integration.test_ingest import queued
 
 BRAND_X_ID = "1605800000000000000"
 
@@ -145,3 +146,23 @@ def test_x_refusing_our_reply_is_recorded_on_the_case_and_escalated_not_a_crash(
     told = [n for n in cloud.notifications("EscalationsTopic-inbox") if n["attributes"].get("refused") == "true"]
     assert told and told[0]["attributes"]["level"] == "1" and told[0]["message"]["refusedPost"] == "acknowledgement"
     assert [e["status"] for e in cloud.executions() if e["name"] == case_id] == ["RUNNING"]
+
+
+def test_a_meta_batch_of_a_thousand_comments_over_256_kib_is_taken_whole(cloud, load_event):
+    # Given Meta batching 1000 comment updates in one POST (platforms.md §2.4), far over 256 KiB
+    one = json.loads(load_event("receive_webhook.meta_page_comment")["body"])
+    change = one["entry"][0]["changes"][0]
+    changes = []
+    for n in range(1000):
+        value = {**change["value"], "comment_id": f"200000000000001_{310000000000000 + n}",
+                 "from": {"id": f"70020000{n:08d}", "name": f"Customer {n}"},
+                 "message": f"Order #{n} arrived broken, the box was crushed and the glass shattered. " * 3}
+        changes.append({"field": "feed", "value": value})
+    body = json.dumps({"object": "page", "entry": [{**one["entry"][0], "changes": changes}]}).encode()
+    assert len(body) > 256 * 1024
+    signature = "sha256=" + hmac.new(os.environ["META_APP_SECRET"].encode(), body, hashlib.sha256).hexdigest()
+    # When it is delivered
+    response = cloud.http("POST", "/webhooks/meta", body, {"x-hub-signature-256": signature})
+    # Then every comment is accepted and enqueued, each as its own message
+    assert response.status == 200 and response.json() == {"accepted": 1000}
+    assert queued(cloud) == 1000

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import base64
 
-# Step Functions payloads and SQS messages top out at 256 KiB; no honest delivery comes near it.
-MAX_BODY_BYTES = 256 * 1024
+# Meta batches up to 1000 updates in one POST (shared/platforms.md §2.4), well past 256 KiB; a 413 there is retried
+# for 36 hours and then dropped. The real ceiling is Lambda's 6 MB synchronous request (API Gateway HTTP APIs take 10
+# MB): 5 MiB leaves room for the event around the body. Each mention then travels as its own SQS message.
+MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
 def raw_body(event: dict) -> bytes:
