@@ -166,3 +166,24 @@ def test_a_meta_batch_of_a_thousand_comments_over_256_kib_is_taken_whole(cloud, 
     # Then every comment is accepted and enqueued, each as its own message
     assert response.status == 200 and response.json() == {"accepted": 1000}
     assert queued(cloud) == 1000
+
+
+def test_an_instagram_mention_is_acknowledged_on_the_brands_mentions_edge(make_cloud, load_event, monkeypatch):
+    import responses
+
+    from socialcare.platforms.meta import GRAPH_URL
+    monkeypatch.setenv("OUTBOUND_MODE", "live")
+    cloud = make_cloud()
+    entry = json.loads(load_event("receive_webhook.meta_instagram_mention")["body"])["entry"][0]
+    value = entry["changes"][0]["value"]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as graph:
+        mentions = graph.post(f"{GRAPH_URL}/{entry['id']}/mentions", json={"id": "17999999999999998"})
+        assert meta_delivery(cloud, load_event, "meta_instagram_mention").status == 200
+        cloud.deliver_queue()
+        case_id = f"meta-{value['comment_id']}"
+        wait_until_waiting(cloud, case_id, "acknowledge")
+        assert act(cloud, case_id, "acknowledge", replyText="Thanks for the mention! How can we help?").status == 200
+        wait_until_waiting(cloud, case_id, "customer-dm")
+        assert json.loads(mentions.calls[0].request.body) == {
+            "media_id": value["media_id"], "comment_id": value["comment_id"],
+            "message": "Thanks for the mention! How can we help?"}

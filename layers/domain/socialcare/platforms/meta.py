@@ -5,8 +5,8 @@ the § numbers below point into it.
   GET  ?hub.mode=subscribe&hub.verify_token=<ours>&hub.challenge=<n>    200 <n>, plain text (§2.1)
   POST x-hub-signature-256: sha256=<lowercase hex HMAC-SHA256(app secret, raw body)>     (§2.2)
 
-Every mention has platform "meta"; extra["surface"] ("facebook", "messenger" or "instagram") says where it came
-from, which is where its answer has to go.
+Every mention has platform "meta"; extra["surface"] ("facebook", "messenger", "instagram", or "instagram_mention"
+for an @mention on someone else's media) says where it came from, which is where its answer has to go.
 """
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ EXPLANATIONS = {
 }
 
 SURFACES = {"page": "facebook", "instagram": "instagram"}
+INSTAGRAM_MENTION = "instagram_mention"  # an @mention on someone else's Instagram media: answered on /mentions
 MESSAGING_SURFACES = {"page": "messenger", "instagram": "instagram"}
 # A visitor's own words on the Page: §2.3 shows item "status" (and "post"); a visitor's photo or video post carries
 # words the same way (an assumption: no official sample of those was read).
@@ -325,11 +326,13 @@ class MetaPlatform(Platform):
             return []
         item_id = value.comment_id or value.media_id
         # The webhook names neither the author nor the words (§2.3); a made-up author per mention keeps unrelated
-        # mentions from sharing one case, and an agent reads the rest on Instagram.
+        # mentions from sharing one case, and an agent reads the rest on Instagram. The media is someone else's, so
+        # the answer goes through the brand's own /mentions edge, which needs the account, the media and the comment.
         return [Mention(
             platform=self.name, mention_id=item_id, kind="mention", text="",
-            author=Author(id=f"unknown:{item_id}"), created_at=_iso(entry.time), reply_to_id=item_id,
-            extra={"surface": "instagram", "account_id": entry.id, "media_id": value.media_id,
+            author=Author(id=f"unknown:{item_id}"), created_at=_iso(entry.time),
+            reply_to_id="/".join(filter(None, [entry.id, value.media_id, value.comment_id])),
+            extra={"surface": INSTAGRAM_MENTION, "account_id": entry.id, "media_id": value.media_id,
                    "comment_id": value.comment_id, "author_unknown": True},
         )]
 
@@ -364,6 +367,8 @@ class MetaPlatform(Platform):
         comments have their own endpoint; Facebook is the default."""
         if surface == "instagram":
             return self.reply_to_instagram_comment(reply_to_id, text)
+        if surface == INSTAGRAM_MENTION:
+            return self.reply_to_instagram_mention(reply_to_id, text)
         if surface not in ("", "facebook"):
             raise ChannelRejectedError(f"a {surface} conversation has no public thread to reply in; send a message")
         return self.reply_to_facebook_comment(reply_to_id, text)
@@ -377,6 +382,15 @@ class MetaPlatform(Platform):
         """POST /{ig-comment-id}/replies message=... → {"id"}; top-level comments only, not live video (§2.5)."""
         response = self._send(f"/{comment_id}/replies", {"message": text}, "Instagram reply")
         return PostReceipt(platform_post_id=_created(response, "id", "Instagram reply"))
+
+    def reply_to_instagram_mention(self, where: str, text: str) -> PostReceipt:
+        """POST /{ig-user-id}/mentions {media_id, comment_id?, message} → {"id"}: a comment on someone else's media
+        (or comment) that @mentions the brand. `where` is "<ig-user-id>/<media-id>[/<comment-id>]". (Instagram Graph
+        API, IG User Mentions; captions and comments only, not Stories.)"""
+        account, media_id, *comment = where.split("/")
+        body = {"media_id": media_id, "message": text, **({"comment_id": comment[0]} if comment else {})}
+        response = self._send(f"/{account}/mentions", body, "Instagram mention reply")
+        return PostReceipt(platform_post_id=_created(response, "id", "Instagram mention reply"))
 
     def private_reply(self, comment_id: str, text: str) -> PostReceipt:
         """A message to the author of a Facebook or Instagram comment: one per comment, within 7 days (§2.5)."""

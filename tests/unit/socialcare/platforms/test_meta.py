@@ -183,7 +183,7 @@ def test_a_malformed_signature_is_refused(platform, load_event, mangle):
     ("meta_messenger_message", "dm", "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
      PSID, "messenger"),
     ("meta_instagram_comment", "comment", "17865799348089039", "17841400000000222", "instagram"),
-    ("meta_instagram_mention", "mention", "17894227972186120", "unknown:17894227972186120", "instagram"),
+    ("meta_instagram_mention", "mention", "17894227972186120", "unknown:17894227972186120", "instagram_mention"),
     ("meta_instagram_message", "dm",
      "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAwMDAwMDAwMDAxOjM0MDI4MjM2Njg0MTcxMDMwMDk0OTEyODE2NTk",
      "6002000000000001", "instagram"),
@@ -257,8 +257,9 @@ def test_an_instagram_comment_in_the_facebook_login_shape_is_keyed_by_comment_id
 def test_an_instagram_mention_says_what_it_does_not_know(platform, load_event):
     [mention] = platform.parse(body_of(load_event, "meta_instagram_mention"))
     # the webhook carries neither the author nor the words (§2.3)
-    assert (mention.text, mention.reply_to_id) == ("", "17894227972186120")
-    assert mention.extra == {"surface": "instagram", "account_id": INSTAGRAM, "media_id": "17918195224117851",
+    # the answer goes through the brand's /mentions edge: account, media and comment (IG User Mentions)
+    assert (mention.text, mention.reply_to_id) == ("", f"{INSTAGRAM}/17918195224117851/17894227972186120")
+    assert mention.extra == {"surface": "instagram_mention", "account_id": INSTAGRAM, "media_id": "17918195224117851",
                              "comment_id": "17894227972186120", "author_unknown": True}
 
 
@@ -266,6 +267,7 @@ def test_an_instagram_caption_mention_is_keyed_by_the_media(platform):
     [mention] = platform.parse(delivery("instagram", {"id": INSTAGRAM, "time": 1795339811, "changes": [
         {"field": "mentions", "value": {"media_id": "17918195224117852"}}]}))
     assert (mention.mention_id, mention.author.id) == ("17918195224117852", "unknown:17918195224117852")
+    assert mention.reply_to_id == f"{INSTAGRAM}/17918195224117852"
 
 
 def test_an_instagram_message_is_a_dm_from_the_instagram_scoped_id(platform, load_event):
@@ -459,6 +461,24 @@ def test_post_reply_answers_an_instagram_comment_when_told_the_surface(platform)
     responses.post(f"{GRAPH_URL}/17865799348089039/replies", json={"id": "17870000000000002"})
     receipt = platform.post_reply("17865799348089039", "On it", "meta-17865799348089039:ack", surface="instagram")
     assert receipt.platform_post_id == "17870000000000002"
+
+
+@responses.activate
+def test_a_comment_mention_is_answered_on_the_brands_mentions_edge_with_media_and_comment(platform):
+    responses.post(f"{GRAPH_URL}/{INSTAGRAM}/mentions", json={"id": "17870000000000003"})
+    receipt = platform.post_reply(f"{INSTAGRAM}/17918195224117851/17894227972186120", "Thanks for the shout, Dana!",
+                                  "meta-17894227972186120:ack", surface="instagram_mention")
+    assert receipt == PostReceipt("17870000000000003")
+    assert sent(responses.calls[0]) == ("POST", f"{GRAPH_URL}/{INSTAGRAM}/mentions", {
+        "media_id": "17918195224117851", "comment_id": "17894227972186120", "message": "Thanks for the shout, Dana!"},
+        f"Bearer {PAGE_TOKEN}")
+
+
+@responses.activate
+def test_a_caption_mention_is_answered_with_the_media_only(platform):
+    responses.post(f"{GRAPH_URL}/{INSTAGRAM}/mentions", json={"id": "17870000000000004"})
+    platform.post_reply(f"{INSTAGRAM}/17918195224117852", "Love this!", "k", surface="instagram_mention")
+    assert sent(responses.calls[0])[2] == {"media_id": "17918195224117852", "message": "Love this!"}
 
 
 def test_post_reply_refuses_a_conversation_which_has_no_public_thread(platform):
