@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import os
+import re
 
+from socialcare.config import settings
 from tests.integration.helpers import act, show, wait_until_waiting
 from tests.integration.test_ingest import queued
 
@@ -110,16 +112,20 @@ def test_an_instagram_comment_is_acknowledged_on_instagrams_reply_endpoint(make_
     comment_id = body["entry"][0]["changes"][0]["value"]["id"]
     with responses.RequestsMock(assert_all_requests_are_fired=True) as graph:
         reply = graph.post(f"{GRAPH_URL}/{comment_id}/replies", json={"id": "17999999999999999"})
+        private = graph.post(re.compile(f"{GRAPH_URL}/[^/]+/messages"),
+                             json={"recipient_id": "1780000000000777", "message_id": "aWdfZAG1fake"})
         assert meta_delivery(cloud, load_event, "meta_instagram_comment").status == 200
         cloud.deliver_queue()
         case_id = f"meta-{comment_id}"
         wait_until_waiting(cloud, case_id, "acknowledge")
         assert act(cloud, case_id, "acknowledge", replyText="Das tut uns leid, Dana. Wir kümmern uns.").status == 200
         wait_until_waiting(cloud, case_id, "customer-dm")
-        # the acknowledgement, then the public DM invitation, both in the Instagram comment's thread, once each
-        messages = [json.loads(call.request.body)["message"] for call in graph.calls]
-        assert reply.call_count == 2 and messages[0] == "Das tut uns leid, Dana. Wir kümmern uns."
-        assert "direct message" in messages[1]
+        # the acknowledgement in the Instagram comment's thread, then the DM invitation as a private reply, once each
+        assert reply.call_count == 1
+        assert json.loads(reply.calls[0].request.body)["message"] == "Das tut uns leid, Dana. Wir kümmern uns."
+        assert private.call_count == 1
+        invitation = json.loads(private.calls[0].request.body)
+        assert invitation["recipient"] == {"comment_id": comment_id} and "direct message" in invitation["message"]["text"]
 
 
 def test_x_refusing_our_reply_is_recorded_on_the_case_and_escalated_not_a_crash(make_cloud, load_event, monkeypatch):
@@ -187,3 +193,46 @@ def test_an_instagram_mention_is_acknowledged_on_the_brands_mentions_edge(make_c
         assert json.loads(mentions.calls[0].request.body) == {
             "media_id": value["media_id"], "comment_id": value["comment_id"],
             "message": "Thanks for the mention! How can we help?"}
+
+
+def test_a_facebook_commenters_messenger_answer_joins_their_comment_case(make_cloud, load_event, monkeypatch):
+    import responses
+
+    from socialcare.platforms.meta import GRAPH_URL
+    monkeypatch.setenv("OUTBOUND_MODE", "live")
+    monkeypatch.setenv("META_PAGE_ID", "104000000000001")
+    settings.cache_clear()
+    cloud = make_cloud()
+    comment = json.loads(load_event("receive_webhook.meta_page_comment")["body"])["entry"][0]["changes"][0]["value"]
+    psid = "6009990000000042"  # not the commenter's id on the page (7001000000000001): Messenger has its own
+    case_id = f"meta-{comment['comment_id']}"
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=True) as graph:
+            reply = graph.post(f"{GRAPH_URL}/{comment['comment_id']}/comments", json={"id": "300000000000009"})
+            messages = graph.post(f"{GRAPH_URL}/104000000000001/messages",
+                                  json={"recipient_id": psid, "message_id": "m_private_42"})
+            # Given a comment case acknowledged in public
+            assert meta_delivery(cloud, load_event, "meta_page_comment").status == 200
+            cloud.deliver_queue()
+            wait_until_waiting(cloud, case_id, "acknowledge")
+            assert act(cloud, case_id, "acknowledge", replyText="Sorry about order A1, Ann.").status == 200
+            # When the DM invitation goes as a private reply to the comment
+            wait_until_waiting(cloud, case_id, "customer-dm")
+            assert json.loads(messages.calls[0].request.body)["recipient"] == {"comment_id": comment["comment_id"]}
+            # and the customer answers in Messenger, under their PSID
+            answer = json.loads(load_event("receive_webhook.meta_messenger_message")["body"])
+            answer["entry"][0]["messaging"][0]["sender"]["id"] = psid
+            body = json.dumps(answer).encode()
+            signature = "sha256=" + hmac.new(os.environ["META_APP_SECRET"].encode(), body, hashlib.sha256).hexdigest()
+            assert cloud.http("POST", "/webhooks/meta", body, {"x-hub-signature-256": signature}).status == 200
+            cloud.deliver_queue()
+            # Then their answer ends the DM wait of the comment's case: it goes to triage, no second case opens
+            case = wait_until_waiting(cloud, case_id, "claim")
+            assert case["dmReceived"] is True
+            assert [e["name"] for e in cloud.executions()] == [case_id]
+            assert reply.call_count == 1
+            # and the hand-off confirmation goes to the PSID they wrote from, through the Send API
+            confirmation = json.loads(messages.calls[1].request.body)
+            assert confirmation["recipient"] == {"id": psid} and confirmation["messaging_type"] == "RESPONSE"
+    finally:
+        settings.cache_clear()

@@ -97,7 +97,7 @@ def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str,
     case_id = repo.open_case_of(mention.author_key)
     if case_id is None:
         return DM_WITHOUT_CASE, None
-    resumed = service.receive_private_message(case_id, mention.key, mention.text, repo)
+    resumed = service.receive_private_message(case_id, mention.key, mention.text, repo, sender_id=mention.author.id)
     return (DM_RESUMED if resumed else DM_ATTACHED), case_id
 
 

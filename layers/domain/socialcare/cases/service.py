@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aws_lambda_powertools import Logger
+
 from socialcare import notify, platforms, workflow
 from socialcare.cases import lifecycle
 from socialcare.config import settings
@@ -20,6 +22,8 @@ DM_REMINDER = "Just checking in: if you still need a hand, send us a direct mess
 HANDOFF_CONFIRMATION = ("Thank you, we have your message. Our team is on it and will get back to you the way you "
                         "asked.")
 AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER}
+
+logger = Logger()
 
 
 def _repo(repo: CasesRepository | None) -> CasesRepository:
@@ -107,22 +111,47 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
     """Post a public reply on the case's thread, once, and record it with the platform's id."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
+    if kind == "dm-invitation":
+        invited = _invite_privately(case, repo)
+        if invited is not None:
+            return invited
     body = text or AUTOMATIC_TEXTS[kind]
     return _post_once(case, f"post:{kind}", kind, "posted publicly", repo,
                       lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}",
                                                            surface=case.surface or ""), text=body)
 
 
+def _invite_privately(case: CaseRecord, repo: CasesRepository) -> dict | None:
+    """Where the platform can answer a public comment privately (Meta's private replies), the DM invitation goes
+    there: it opens the conversation, and the id Meta gives the customer in it (not their comment's author id)
+    becomes an alias of the case's author, so their answer joins this case. None: invite publicly instead (the
+    platform cannot, or refused: one private reply per comment, within 7 days)."""
+    platform = platforms.outbound(case.platform)
+    if (case.surface or "") not in platform.private_reply_surfaces:
+        return None
+    result = _post_once(case, "dm:dm-invitation", "dm-invitation", "invited privately", repo,
+                        lambda p: p.private_reply(case.reply_to_id, DM_INVITATION, f"{case.case_id}:dm-invitation"),
+                        escalate_refusal=False)
+    if result.get("refused"):
+        return None
+    if result.get("recipientId"):
+        alias = f"{case.platform}#{result['recipientId']}"
+        if alias != case.author_key and not repo.add_author_alias(case.case_id, alias):
+            logger.warning("private reply recipient has another open case", extra={"caseId": case.case_id})
+    return result
+
+
 def send_private(case_id: str, kind: str, repo: CasesRepository | None = None) -> dict:
     """Send the customer a private message (after they wrote to us), once, and record it."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
-    author_id = case.author_key.split("#", 1)[1]
+    author_id = case.dm_sender_id or case.author_key.split("#", 1)[1]  # a Meta commenter writes under their PSID
     return _post_once(case, f"dm:{kind}", kind, "sent privately", repo,
                       lambda platform: platform.send_private(author_id, HANDOFF_CONFIRMATION, f"{case_id}:{kind}"))
 
 
-def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: CasesRepository, post, **detail) -> dict:
+def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: CasesRepository, post,
+               escalate_refusal: bool = True, **detail) -> dict:
     """A retried step finds its post (or the platform's refusal) already recorded on the case and does not post again.
     (Handlers also keep their result in the idempotency table, for the retry that follows a lost response.)
     A permanent refusal is recorded on the case and escalated; the case goes on (someone may post by hand)."""
@@ -135,13 +164,16 @@ def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: Ca
         reason = str(refusal)
         repo.add_event(case.case_id, f"refused-{event_key}", "post refused",
                        {"kind": kind, **detail, "refused": True, "reason": reason})
-        notify.notify_refused_post(case.case_id, case.step, kind, reason, _briefing(case, "escalations", reason))
+        if escalate_refusal:
+            notify.notify_refused_post(case.case_id, case.step, kind, reason, _briefing(case, "escalations", reason))
         return {"kind": kind, "refused": True, "reason": reason}
-    repo.add_event(case.case_id, event_key, event, {"kind": kind, **detail, "platformPostId": receipt.platform_post_id})
-    return {"kind": kind, "platformPostId": receipt.platform_post_id}
+    result = {"platformPostId": receipt.platform_post_id,
+              **({"recipientId": receipt.recipient_id} if receipt.recipient_id else {})}
+    repo.add_event(case.case_id, event_key, event, {"kind": kind, **detail, **result})
+    return {"kind": kind, **result}
 
 
-_RESULT_FIELDS = ("platformPostId", "refused", "reason")
+_RESULT_FIELDS = ("platformPostId", "recipientId", "refused", "reason")
 
 
 def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepository | None = None) -> dict:
@@ -154,7 +186,7 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
     status = {"resolved": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED, "failed": lifecycle.CLOSED}[outcome]
     reason = case.closed_reason or ("failed: " + str((error or {}).get("Error", "unknown")) if outcome == "failed"
                                     else outcome)
-    repo.close(case_id, case.author_key, [
+    repo.close(case_id, case.author_key, aliases=frozenset(case.author_aliases or ()), actions=[
         CaseRecord.status.set(status), CaseRecord.step.set("CLOSED"), CaseRecord.closed_at.set(closed_at),
         CaseRecord.deadline.set(closed_at), CaseRecord.closed_reason.set(reason),
         CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(),
@@ -231,9 +263,14 @@ def _public_fields(action: str, fields: dict) -> dict:
     return {key: value for key, value in fields.items() if key != "summary"}
 
 
-def receive_private_message(case_id: str, mention_key: str, text: str, repo: CasesRepository) -> bool:
-    """The customer's DM arrived: keep it in the table only, and resume the DM wait if the case is in it."""
-    case = repo.update(case_id, [CaseRecord.dm_received.set(True), CaseRecord.private_contact.set(text)])
+def receive_private_message(case_id: str, mention_key: str, text: str, repo: CasesRepository,
+                            sender_id: str = "") -> bool:
+    """The customer's DM arrived: keep it in the table only (with who sent it: our private answers go to that id),
+    and resume the DM wait if the case is in it."""
+    updates = [CaseRecord.dm_received.set(True), CaseRecord.private_contact.set(text)]
+    if sender_id:
+        updates.append(CaseRecord.dm_sender_id.set(sender_id))
+    case = repo.update(case_id, updates)
     repo.add_event(case_id, f"mention:{mention_key}", "customer DM received", {"private": True})
     return _resume_dm_wait(case, repo)
 

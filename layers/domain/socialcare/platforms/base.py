@@ -19,6 +19,7 @@ class PostReceipt:
 
     platform_post_id: str
     url: str = ""
+    recipient_id: str = ""  # a private reply: who received it, as the platform's messaging knows them
 
 
 class Platform:
@@ -42,4 +43,12 @@ class Platform:
         raise NotImplementedError
 
     def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
+        raise NotImplementedError
+
+    # Surfaces where a public post can be answered with a private message (a "private reply").
+    private_reply_surfaces: frozenset[str] = frozenset()
+
+    def private_reply(self, reply_to_id: str, text: str, idempotency_key: str) -> PostReceipt:
+        """Message the author of the post `reply_to_id` privately; the receipt's recipient_id is who they are in
+        private messages (which may differ from their public id)."""
         raise NotImplementedError

@@ -392,11 +392,16 @@ class MetaPlatform(Platform):
         response = self._send(f"/{account}/mentions", body, "Instagram mention reply")
         return PostReceipt(platform_post_id=_created(response, "id", "Instagram mention reply"))
 
-    def private_reply(self, comment_id: str, text: str) -> PostReceipt:
-        """A message to the author of a Facebook or Instagram comment: one per comment, within 7 days (§2.5)."""
-        body = {"recipient": {"comment_id": comment_id}, "message": {"text": text}}
+    private_reply_surfaces = frozenset({"facebook", "instagram"})
+
+    def private_reply(self, reply_to_id: str, text: str, idempotency_key: str = "") -> PostReceipt:
+        """A message to the author of a Facebook or Instagram comment: one per comment, within 7 days (§2.5). Meta
+        answers {"recipient_id", "message_id"}: the recipient id is the commenter's PSID (IGSID), the id their
+        Messenger (Instagram) messages will carry — not the id of their comment."""
+        body = {"recipient": {"comment_id": reply_to_id}, "message": {"text": text}}
         response = self._send(f"/{_page_path()}/messages", body, "private reply")
-        return PostReceipt(platform_post_id=_created(response, "message_id", "private reply"))
+        message_id = _created(response, "message_id", "private reply")
+        return PostReceipt(platform_post_id=message_id, recipient_id=str(response.json().get("recipient_id", "")))
 
     def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
         """Send API: POST /{page-id}/messages {recipient{id}, messaging_type RESPONSE, message{text}} →

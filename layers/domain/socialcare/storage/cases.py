@@ -78,6 +78,19 @@ class CasesRepository:
             return None
         return pointer.open_case_id
 
+    def add_author_alias(self, case_id: str, alias_key: str) -> bool:
+        """Point another author key of the same person (their Messenger PSID, say) at their open case, so what they
+        send under it joins the case. False when that key already has another open case."""
+        pointer = CaseRecord(_pointer_id(alias_key), OPEN_CASE_RECORD, open_case_id=case_id)
+        try:
+            pointer.save(condition=CaseRecord.case_id.does_not_exist() | (CaseRecord.open_case_id == case_id))
+        except PutError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        self.update(case_id, [CaseRecord.author_aliases.add({alias_key})])
+        return True
+
     def update(self, case_id: str, actions: list, condition=None) -> CaseRecord:
         """Apply PynamoDB update actions to the case; raises UpdateError when the condition fails."""
         case = CaseRecord(case_id, CASE_RECORD)
@@ -86,15 +99,17 @@ class CasesRepository:
         case.update(actions=actions, condition=exists if condition is None else exists & condition)
         return case
 
-    def close(self, case_id: str, author_key: str, actions: list) -> None:
-        """Write the closing fields and release the author's pointer, so their next mention opens a new case."""
+    def close(self, case_id: str, author_key: str, actions: list, aliases: frozenset[str] = frozenset()) -> None:
+        """Write the closing fields and release the author's pointers (their aliases too), so their next mention
+        opens a new case."""
         case = CaseRecord(case_id, CASE_RECORD)
-        pointer = CaseRecord(_pointer_id(author_key), OPEN_CASE_RECORD)
         with TransactWrite(connection=self._conn()) as transaction:
             transaction.update(case, actions=[*actions, CaseRecord.updated_at.set(now_iso())],
                                condition=CaseRecord.case_id.exists())
-            transaction.delete(pointer, condition=CaseRecord.open_case_id.does_not_exist()
-                               | (CaseRecord.open_case_id == case_id))
+            for key in sorted({author_key, *aliases}):
+                transaction.delete(CaseRecord(_pointer_id(key), OPEN_CASE_RECORD),
+                                   condition=CaseRecord.open_case_id.does_not_exist()
+                                   | (CaseRecord.open_case_id == case_id))
 
     def list_by_status(self, status: str, limit: int = 50, newest_first: bool = False) -> list[CaseRecord]:
         """Open cases are keyed by their deadline (nearest first), closed ones by their close time."""

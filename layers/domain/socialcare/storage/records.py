@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -73,6 +74,7 @@ class CaseRecord(Model):
     owner = UnicodeAttribute(null=True)
     dm_received = BooleanAttribute(null=True)
     private_contact = UnicodeAttribute(null=True)  # the customer's DM: private, never sent to the state machine
+    dm_sender_id = UnicodeAttribute(null=True)  # who the DM came from (a PSID may differ from the public author id)
     resolution_summary = UnicodeAttribute(null=True)  # internal notes: stay in the table
     public_note = UnicodeAttribute(null=True)
     closed_reason = UnicodeAttribute(null=True)
@@ -80,6 +82,7 @@ class CaseRecord(Model):
     updated_at = UnicodeAttribute(null=True)
     mention_count = NumberAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
+    author_aliases = UnicodeSetAttribute(null=True)  # other author keys of the same person (a PSID), pointing here
 
     # a timeline entry (record == TL#...)
     at = UnicodeAttribute(null=True)

@@ -489,8 +489,9 @@ def test_post_reply_refuses_a_conversation_which_has_no_public_thread(platform):
 @responses.activate
 def test_a_private_reply_messages_the_author_of_a_comment(platform):
     responses.post(f"{GRAPH_URL}/{PAGE}/messages", json={"recipient_id": PSID, "message_id": "m_private_1"})
+    # the recipient id is the commenter's PSID: what their Messenger messages will carry
     assert platform.private_reply("200000000000001_300000000000001", "Let's sort it out here") == PostReceipt(
-        "m_private_1")
+        "m_private_1", recipient_id=PSID)
     assert sent(responses.calls[0]) == ("POST", f"{GRAPH_URL}/{PAGE}/messages", {
         "recipient": {"comment_id": "200000000000001_300000000000001"},
         "message": {"text": "Let's sort it out here"}}, f"Bearer {PAGE_TOKEN}")

@@ -205,3 +205,20 @@ def test_an_authors_cases_are_listed_oldest_first_and_only_theirs(repo):
     assert [c.case_id for c in repo.list_by_author(ANN)] == ["generic-p1", "generic-p3"]
     assert [c.case_id for c in repo.list_by_author(BOB)] == ["generic-p2"]
     assert repo.list_by_author("generic#9999") == []
+
+
+# -- author aliases (a Meta commenter's PSID) ------------------------------------------------------------------------
+def test_an_alias_points_at_the_open_case_and_closing_releases_it(repo):
+    repo.open(a_case("meta-c1", author_key="meta#7001"))
+    assert repo.add_author_alias("meta-c1", "meta#psid-42") is True
+    assert repo.add_author_alias("meta-c1", "meta#psid-42") is True  # a retried step: the same pointer
+    assert repo.open_case_of("meta#psid-42") == "meta-c1" and repo.get("meta-c1").author_aliases == {"meta#psid-42"}
+    repo.close("meta-c1", "meta#7001", [CaseRecord.status.set("CLOSED")], aliases=frozenset({"meta#psid-42"}))
+    assert repo.open_case_of("meta#psid-42") is None and repo.open_case_of("meta#7001") is None
+
+
+def test_an_alias_that_has_another_open_case_is_not_taken(repo):
+    repo.open(a_case("meta-c1", author_key="meta#7001"))
+    repo.open(a_case("meta-m1", author_key="meta#psid-42"))
+    assert repo.add_author_alias("meta-c1", "meta#psid-42") is False
+    assert repo.open_case_of("meta#psid-42") == "meta-m1"
