@@ -3,7 +3,8 @@
   GET  /cases?status=OPEN&limit=50     the queue, nearest deadline first
   GET  /cases/{caseId}                 one case with its timeline
   POST /cases/{caseId}/{action}        acknowledge | claim | resolve | follow-up | dismiss
-Unknown case: 404. The case does not wait for that action: 409. A bad body: 400.
+Unknown case: 404. The case does not wait for that action: 409. A bad body: 400. A public text the guardrails
+refuse: 422, naming each rule and the words.
 """
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -13,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import lifecycle, service
 from socialcare.cases.actions import InvalidActionBodyError, parse_action
-from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError
+from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError, ReplyRejectedError
 
 logger = Logger()
 tracer = Tracer()
@@ -64,9 +65,15 @@ def not_waiting_for_that(error: InvalidCaseTransitionError) -> Response:
     return _error(409, str(error))
 
 
-def _error(status: int, message: str) -> Response:
+@app.exception_handler(ReplyRejectedError)
+def reply_rejected(error: ReplyRejectedError) -> Response:
+    rejections = [{"rule": r.rule, "words": r.words, "explanation": r.explanation} for r in error.rejections]
+    return _error(422, str(error), rejections=rejections)
+
+
+def _error(status: int, message: str, **extra) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body={"statusCode": status, "message": message})
+                    body={"statusCode": status, "message": message, **extra})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -35,3 +35,11 @@ class ChannelRejectedError(SocialCareError):
 
 class PollFailedError(SocialCareError):
     """A scheduled poll could not read one of its sources; the others ran, and every cursor kept its place."""
+
+
+class ReplyRejectedError(SocialCareError):
+    """A public reply the guardrails refuse (agent API: 422); nothing changed, the case keeps waiting."""
+
+    def __init__(self, rejections: list) -> None:
+        self.rejections = rejections
+        super().__init__("the reply was not posted: " + "; ".join(str(r) for r in rejections))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from socialcare.policy import Guardrails
 
@@ -88,24 +89,21 @@ def _phone_redirects(text: str) -> list[Rejection]:
 
 
 def _most_similar(text: str, others: Iterable[str]) -> tuple[float, str] | None:
-    """The most similar earlier reply, by word trigram overlap (Jaccard): names and order numbers changed in a
-    template still leave most of its trigrams alike."""
-    mine = _trigrams(text)
+    """The most similar earlier reply, by the longest matching word runs (difflib): a template with the name or the
+    order number changed still matches in all its other words."""
+    mine = _words(text)
     if not mine:
         return None
     best = None
     for other in others:
-        theirs = _trigrams(other)
+        theirs = _words(other)
         if not theirs:
             continue
-        score = len(mine & theirs) / len(mine | theirs)
+        score = SequenceMatcher(None, mine, theirs, autojunk=False).ratio()
         if best is None or score > best[0]:
             best = (score, other)
     return best
 
 
-def _trigrams(text: str) -> set[tuple[str, ...]]:
-    words = [w for w in _WORDS.findall(text.lower()) if not w.startswith("@")]
-    if len(words) < 3:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.lower())

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
-from socialcare.cases import lifecycle
+from socialcare.cases import guarding, lifecycle
 from socialcare.config import settings
-from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError
+from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError, ReplyRejectedError
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
 from socialcare.storage.records import CaseRecord
 
@@ -116,9 +116,23 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
         if invited is not None:
             return invited
     body = text or AUTOMATIC_TEXTS[kind]
-    return _post_once(case, f"post:{kind}", kind, "posted publicly", repo,
-                      lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}",
-                                                           surface=case.surface or ""), text=body)
+    try:  # an agent's text passed every rule when they acted; an automatic notice is checked here
+        guarding.check_reply(case, body, automatic=True)
+    except ReplyRejectedError as rejected:  # recorded on the case and escalated like a platform's refusal
+        return _post_once(case, f"post:{kind}", kind, "posted publicly", repo, _refuse(f"guardrails: {rejected}"),
+                          text=body)
+    result = _post_once(case, f"post:{kind}", kind, "posted publicly", repo,
+                        lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}",
+                                                             surface=case.surface or ""), text=body)
+    if text and not result.get("refused"):
+        guarding.remember_reply(case, kind, body)
+    return result
+
+
+def _refuse(reason: str):
+    def refuse(platform):
+        raise ChannelRejectedError(reason)
+    return refuse
 
 
 def _invite_privately(case: CaseRecord, repo: CasesRepository) -> dict | None:
@@ -208,6 +222,9 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
         lifecycle.check_action(case.step, case.waiting_for, action)
         if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
             raise InvalidCaseTransitionError("the case waits for the customer's DM")
+        public_text = _public_text(action, _with_defaults(case, action, fields))
+        if public_text:
+            guarding.check_reply(case, public_text)  # 422 before anything changes; the case keeps waiting
         private_updates, output = _action_effects(action, _with_defaults(case, action, fields), agent)
         if _take_token(case, action, private_updates, repo):
             break
@@ -222,6 +239,12 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
     else:
         workflow.resume(token, output)
     return {"caseId": case_id, "action": action, "step": case.step}
+
+
+def _public_text(action: str, fields: dict) -> str:
+    """The text of an action that will be posted in public (a resolution's public note is the follow-up's default)."""
+    return {"acknowledge": fields.get("replyText"), "follow-up": fields.get("replyText"),
+            "resolve": fields.get("publicNote")}.get(action) or ""
 
 
 def _take_token(case: CaseRecord, action: str, private_updates: list, repo: CasesRepository) -> bool:

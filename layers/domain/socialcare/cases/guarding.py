@@ -1,0 +1,31 @@
+"""The guardrails applied to a case: which limit its surface has, which recent replies count as someone else's."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from socialcare.errors import ReplyRejectedError
+from socialcare.guardrails import check_public_reply
+from socialcare.policy import policy
+from socialcare.storage.records import CaseRecord
+from socialcare.storage.replies import RecentRepliesRepository
+
+
+def check_reply(case: CaseRecord, text: str, automatic: bool = False,
+                replies: RecentRepliesRepository | None = None) -> None:
+    """Raise ReplyRejectedError naming every broken rule. Automatic notices are the same for everyone by design:
+    they are not checked for being canned."""
+    rules = policy().guardrails
+    surface = case.surface if case.surface in rules.length_limits else case.platform or ""
+    recent: list[str] = []
+    if not automatic and rules.canned_window_days:
+        since = (datetime.now(UTC) - timedelta(days=rules.canned_window_days)).isoformat()
+        recent = (replies or RecentRepliesRepository()).since(since, not_to=case.author_key or "")
+    rejections = check_public_reply(text, surface, recent, rules)
+    if rejections:
+        raise ReplyRejectedError(rejections)
+
+
+def remember_reply(case: CaseRecord, kind: str, text: str, replies: RecentRepliesRepository | None = None) -> None:
+    """Keep a posted agent reply for the canned check of the next ones."""
+    (replies or RecentRepliesRepository()).add(datetime.now(UTC).isoformat(), case.case_id, kind,
+                                               case.author_key or "", text)
