@@ -52,7 +52,7 @@ MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
 CLOCK_OVERRIDES = ("ACK_SLA_SECONDS", "ACK_HARD_LIMIT_SECONDS", "DM_WAIT_SECONDS", "TRIAGE_CLAIM_SECONDS",
-                   "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL")
+                   "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL", "PRE_BREACH_WARNING_SECONDS")
 
 
 @dataclass
@@ -225,7 +225,9 @@ class LocalCloud:
         user_settable = {name: os.environ[name] for name in parameter_variables(self.template) if os.environ.get(name)}
         self._set_env({**local_environment(), **user_settable, **self.clock_overrides})
         from socialcare.config import settings
+        from socialcare.policy import policy
         settings.cache_clear()
+        policy.cache_clear()  # POLICY_FILE may name another file for this run
         moto_patches.apply_all()
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
@@ -272,7 +274,9 @@ class LocalCloud:
             else:
                 os.environ[name] = value
         from socialcare.config import settings
+        from socialcare.policy import policy
         settings.cache_clear()
+        policy.cache_clear()
 
     def _set_env(self, variables: dict[str, str]) -> None:
         for name, value in variables.items():

@@ -34,3 +34,54 @@ def test_a_near_copy_of_a_reply_sent_to_another_customer_is_refused_as_canned(cl
     canned = act(cloud, "generic-9012", "acknowledge", replyText=template.format("Bob"))
     assert canned.status == 422 and canned.json()["rejections"][0]["rule"] == "canned reply"
     assert show(cloud, "generic-9012")["waitingFor"] == "acknowledge"
+
+
+# -- business hours and the pre-breach warning ---------------------------------------------------------------------
+OFFICE_HOURS = """
+business_hours:
+  timezone: Europe/London
+  weekly: {mon: ["08:00-18:00"], tue: ["08:00-18:00"], wed: ["08:00-18:00"], thu: ["08:00-18:00"],
+           fri: ["08:00-18:00"]}
+"""
+
+
+def test_the_acknowledgement_sla_runs_in_business_time_and_the_dm_wait_on_the_wall_clock(
+        make_cloud, monkeypatch, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from socialcare.cases import clocks
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(OFFICE_HOURS)
+    monkeypatch.setenv("POLICY_FILE", str(policy_file))
+    # Given it is Friday 17:50 in London, with Mon-Fri 08:00-18:00 hours and a 60-minute acknowledgement SLA
+    friday = datetime(2026, 11, 27, 17, 50, tzinfo=ZoneInfo("Europe/London"))
+    monkeypatch.setattr(clocks, "now", lambda: friday)
+    cloud = make_cloud(ACK_SLA_SECONDS=3600, ACK_HARD_LIMIT_SECONDS=7200, DM_WAIT_SECONDS=86400)
+    # When a mention arrives
+    deliver(cloud, mention("9101", "5101"), delivery_id="d-9101")
+    case = wait_until_waiting(cloud, "generic-9101", "acknowledge")
+    # Then the SLA ends Monday 08:50, not Friday 18:50: the execution waits through the weekend
+    assert case["deadline"] == "2026-11-30T08:50:00.000Z"
+    # and the customer's turn (the DM wait) counts on the wall clock: 24 hours from Friday 17:50
+    assert act(cloud, "generic-9101", "acknowledge", replyText="So sorry your order arrived broken.").status == 200
+    case = wait_until_waiting(cloud, "generic-9101", "customer-dm")
+    assert case["deadline"] == "2026-11-28T17:50:00.000Z"
+
+
+def test_whoever_must_act_is_warned_before_the_breach_and_the_ladder_climbs_at_it(make_cloud):
+    cloud = make_cloud(ACK_SLA_SECONDS=4, ACK_HARD_LIMIT_SECONDS=240, PRE_BREACH_WARNING_SECONDS=2)
+    deliver(cloud, mention("9102", "5102"), delivery_id="d-9102")
+    wait_until_waiting(cloud, "generic-9102", "acknowledge")
+    # Two seconds before the SLA the agents hear the deadline is close...
+    warned = cloud.wait_for(lambda: [n for n in cloud.notifications("AgentsTopic-inbox")
+                                     if n["attributes"].get("warning") == "true"], what="a breach warning")
+    assert warned[0]["message"]["caseId"] == "generic-9102" and warned[0]["subject"].startswith("Deadline soon")
+    # ...and at the SLA the first tier hears the escalation; the agents were told once per rung, not again
+    cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
+                            if n["message"]["caseId"] == "generic-9102" and not n["message"].get("warning")],
+                   what="the escalation")
+    events = [e["event"] for e in show(cloud, "generic-9102")["timeline"]]
+    assert events.index("breach warning") < events.index("escalated")
+    path = cloud.path("generic-9102")
+    assert path[:4] == ["Open Case", "Await Acknowledgement", "Escalate Case", "Which Step Is Waiting?"]

@@ -28,6 +28,7 @@ class Clocks:
     resolve: int
     follow_up: int
     max_escalation_level: int
+    pre_breach_warning: int | None = None  # PRE_BREACH_WARNING_SECONDS (local runs); else the policy's minutes
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def load_clocks() -> Clocks:
         resolve=_clock_seconds("RESOLVE"),
         follow_up=_clock_seconds("FOLLOW_UP"),
         max_escalation_level=_positive_int("MAX_ESCALATION_LEVEL", os.environ.get("MAX_ESCALATION_LEVEL", "3")),
+        pre_breach_warning=(int(os.environ["PRE_BREACH_WARNING_SECONDS"])
+                            if os.environ.get("PRE_BREACH_WARNING_SECONDS", "").isdigit() else None),
     )
     if clocks.ack_hard_limit <= clocks.ack_sla:
         raise ValueError("the acknowledgement hard limit must be longer than the acknowledgement SLA")

@@ -38,6 +38,16 @@ def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: b
                     {"level": level, "step": step, "hardLimit": hard_limit_reached, "caseId": case_id})
 
 
+def notify_breach_warning(case_id: str, step: str, level: int, team: str | None, message: dict) -> str:
+    """A deadline is close: whoever must act now hears it first (the team at level 0, else that level's tier)."""
+    subject = f"Deadline soon: case {case_id} ({step})"
+    if level == 0 and team:
+        return _publish({"agents": settings().agents_topic_arn, "triage": settings().triage_topic_arn}[team],
+                        subject, {**message, "warning": True}, {"caseId": case_id, "step": step, "warning": True})
+    return _publish(settings().escalations_topic_arn, subject, {**message, "warning": True},
+                    {"level": max(level, 1), "step": step, "hardLimit": False, "warning": True, "caseId": case_id})
+
+
 def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message: dict) -> str:
     """A platform refused one of our posts for good: the first tier hears it (someone may post by hand)."""
     return _publish(settings().escalations_topic_arn, f"Post refused: case {case_id} ({kind})",

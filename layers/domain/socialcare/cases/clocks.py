@@ -43,6 +43,11 @@ def plan(step: str, window_seconds: int, now: datetime, calendar: BusinessCalend
     return ClockPlan(deadline, calendar.add(now, window_seconds - warning_seconds))
 
 
+def now() -> datetime:
+    """The current moment (one place to read the clock, so a test can set it)."""
+    return datetime.now(UTC)
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

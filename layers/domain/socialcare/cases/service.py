@@ -5,13 +5,14 @@ steps, levels and public texts only. Private contact details stay in the cases t
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
-from socialcare.cases import guarding, lifecycle
+from socialcare.cases import clocks, guarding, lifecycle
 from socialcare.config import settings
+from socialcare.policy import policy
 from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError, ReplyRejectedError
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
 from socialcare.storage.records import CaseRecord
@@ -30,13 +31,19 @@ def _repo(repo: CasesRepository | None) -> CasesRepository:
     return repo or CasesRepository()
 
 
-def _deadline(seconds: int) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _plan(step: str, window_seconds: int) -> tuple[clocks.ClockPlan, datetime]:
+    """The deadline of a window that starts now, in business time for the team's steps, with its warning."""
+    at = clocks.now()
+    warning = settings().clocks.pre_breach_warning
+    if warning is None:
+        warning = policy().business_hours.pre_breach_warning_minutes * 60
+    return clocks.plan(step, window_seconds, at, policy().calendar, warning), at
 
 
-def _clock(step: str, level: int, rung: int, seconds: int, deadline: str, hard_limit_reached: bool) -> dict:
-    return {"step": step, "level": level, "rung": rung, "seconds": seconds, "deadline": deadline,
-            "hardLimitReached": hard_limit_reached}
+def _clock(step: str, level: int, rung: int, plan: clocks.ClockPlan, at: datetime, hard_limit_reached: bool) -> dict:
+    """What the state machine carries: seconds until the wait's next event (the warning, else the deadline)."""
+    return {"step": step, "level": level, "rung": rung, "seconds": plan.seconds_from(at), "phase": plan.phase(),
+            "deadline": clocks.iso(plan.deadline), "hardLimitReached": hard_limit_reached}
 
 
 def load_case(case_id: str, repo: CasesRepository | None = None) -> CaseRecord:
@@ -50,8 +57,8 @@ def load_case(case_id: str, repo: CasesRepository | None = None) -> CaseRecord:
 def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> dict:
     """The case enters a step: its clock starts. Returns the clock for TimeoutSecondsPath."""
     repo = _repo(repo)
-    seconds = lifecycle.first_window(step, settings().clocks)
-    deadline = _deadline(seconds)
+    plan, at = _plan(step, lifecycle.first_window(step, settings().clocks))
+    deadline = clocks.iso(plan.deadline)
     try:
         case = repo.update(case_id, [
             CaseRecord.step.set(step), CaseRecord.escalation_level.set(0), CaseRecord.hard_limit_reached.set(False),
@@ -62,7 +69,7 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
             raise InvalidCaseTransitionError(f"case {case_id} is not open") from error
         raise
     repo.add_event(case_id, f"step:{step}", "step", {"step": step, "deadline": deadline})
-    clock = _clock(step, 0, 0, seconds, deadline, False)
+    clock = _clock(step, 0, 0, plan, at, False)
     clock["dmReceived"] = bool(case.dm_received)
     clock["privateChannel"] = platforms.has_private_channel(case.platform or "")
     return clock
@@ -82,7 +89,8 @@ def await_action(case_id: str, step: str, task_token: str, rung: int, repo: Case
     if step == lifecycle.REQUEST_DM and case.dm_received:
         _resume_dm_wait(case, repo)  # the customer wrote while we were still asking
     team = lifecycle.NOTIFIED_TEAM[step]
-    if team:
+    # told once per rung: the wait that resumes after a pre-breach warning (same rung) is not news
+    if team and repo.get_event(case_id, f"notify:{step}:{rung}") is None:
         notify.notify_team(team, case_id, step, _briefing(case, team, f"waiting for {waiting_for}"))
         repo.add_event(case_id, f"notify:{step}:{rung}", "notified", {"team": team, "step": step})
     return {"caseId": case_id, "waitingFor": waiting_for}
@@ -92,8 +100,11 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     """A deadline passed: climb one rung of the ladder and tell the next tier; past the top, the hard limit."""
     repo = _repo(repo)
     step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"]) + 1
+    if clock.get("phase") == clocks.WARNING:
+        return _warn_before_breach(case_id, clock, repo)
     rise = lifecycle.escalate_or_remind(step, level, settings().clocks)
-    deadline = _deadline(rise.seconds)
+    plan, at = _plan(step, rise.seconds)
+    deadline = clocks.iso(plan.deadline)
     case = repo.update(case_id, [  # the timed-out task's token is dead: drop it until the wait starts again
         CaseRecord.escalation_level.set(rise.level), CaseRecord.hard_limit_reached.set(rise.hard_limit_reached),
         CaseRecord.deadline.set(deadline), CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(),
@@ -104,7 +115,21 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     if step != lifecycle.REQUEST_DM:  # the customer's turn does not count against the team
         briefing = _briefing(case, "escalations", f"{step} missed its deadline")
         notify.notify_escalation(case_id, step, rise.level, rise.hard_limit_reached, briefing)
-    return _clock(step, rise.level, rung, rise.seconds, deadline, rise.hard_limit_reached)
+    return _clock(step, rise.level, rung, plan, at, rise.hard_limit_reached)
+
+
+def _warn_before_breach(case_id: str, clock: dict, repo: CasesRepository) -> dict:
+    """The warning time of a wait came: tell whoever must act that the deadline is close, and wait out the rest of
+    it (same level, same rung: the ladder has not moved)."""
+    step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"])
+    case = load_case(case_id, repo)
+    if repo.add_event(case_id, f"warning:{step}:{rung}", "breach warning",
+                      {"step": step, "level": level, "deadline": clock["deadline"]}):
+        notify.notify_breach_warning(case_id, step, level, lifecycle.NOTIFIED_TEAM[step],
+                                     _briefing(case, "escalations", f"{step} is due by {clock['deadline']}"))
+    at = clocks.now()
+    plan = clocks.ClockPlan(clocks.parse(clock["deadline"]), None)
+    return _clock(step, level, rung, plan, at, bool(clock.get("hardLimitReached")))
 
 
 def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository | None = None) -> dict:
