@@ -1,4 +1,5 @@
-"""The care policy through the real state machine on the local cloud: guardrails on public replies, ..."""
+"""The care policy through the real state machine on the local cloud: guardrails on public replies, business-time
+clocks and the pre-breach warning, indirect mentions, priority and the first tier, routing, flagged authors."""
 from __future__ import annotations
 
 from tests.conftest import mention
@@ -85,3 +86,59 @@ def test_whoever_must_act_is_warned_before_the_breach_and_the_ladder_climbs_at_i
     assert events.index("breach warning") < events.index("escalated")
     path = cloud.path("generic-9102")
     assert path[:4] == ["Open Case", "Await Acknowledgement", "Escalate Case", "Which Step Is Waiting?"]
+
+
+# -- indirect mentions, priority, routing, flagged authors ---------------------------------------------------------
+def test_an_indirect_mention_is_watched_unless_its_author_asks_for_help(cloud):
+    deliver(cloud, mention("9201", "5201", text="Loving my new #acme kettle", kind="hashtag"), delivery_id="d-9201")
+    deliver(cloud, mention("9202", "5202", text="Does anyone know how to descale an #acme kettle?", kind="hashtag"),
+            delivery_id="d-9202")
+    wait_until_waiting(cloud, "generic-9202", "acknowledge")
+    assert [e["name"] for e in cloud.executions()] == ["generic-9202"]
+    from socialcare.storage.records import MentionRecord
+    assert MentionRecord.get("generic#9201").outcome == "watched"
+
+
+def test_a_severe_case_reaches_the_second_tier_at_once_and_the_agents_get_a_draft(cloud):
+    deliver(cloud, mention("9301", "5301", text="@brand my kettle caught fire. Nobody answers."), delivery_id="d-9301")
+    case = wait_until_waiting(cloud, "generic-9301", "acknowledge")
+    assert case["priority"] == "urgent"
+    told = [n for n in cloud.notifications("AgentsTopic-inbox") if n["message"]["caseId"] == "generic-9301"]
+    assert told[0]["attributes"]["priority"] == "urgent"
+    draft = told[0]["message"]["draftReply"]
+    assert draft.startswith("Hi Ann, we're so sorry: your kettle caught fire.") and "DM" in draft
+    tier = cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
+                                   if n["message"]["caseId"] == "generic-9301"], what="the first tier")
+    assert tier[0]["attributes"]["level"] == "2"
+
+
+def test_the_hand_off_goes_to_the_team_a_routing_rule_names(make_cloud, monkeypatch, tmp_path):
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text("routing:\n  default_team: care\n  rules:\n    - {team: deliveries, keywords: [parcel]}\n")
+    monkeypatch.setenv("POLICY_FILE", str(policy_file))
+    cloud = make_cloud()
+    deliver(cloud, mention("9401", "5401", text="@brand my parcel is late"), delivery_id="d-9401")
+    wait_until_waiting(cloud, "generic-9401", "acknowledge")
+    assert act(cloud, "generic-9401", "acknowledge", replyText="Sorry your parcel is late! Can you DM us?").status == 200
+    wait_until_waiting(cloud, "generic-9401", "customer-dm")
+    deliver(cloud, mention("9402", "5401", text="Email is fine", kind="dm"), delivery_id="d-9402")
+    wait_until_waiting(cloud, "generic-9401", "claim")
+    handed = [n for n in cloud.notifications("TriageTopic-inbox") if n["message"]["caseId"] == "generic-9401"]
+    assert handed[0]["attributes"]["team"] == "deliveries"
+
+
+def test_an_author_with_a_record_of_abusive_posts_is_flagged_and_gets_no_automatic_answer(cloud):
+    for n in (9501, 9502):
+        deliver(cloud, mention(str(n), "5501", text="@brand you are all idiots"), delivery_id=f"d-{n}")
+        wait_until_waiting(cloud, f"generic-{n}", "acknowledge")
+        assert act(cloud, f"generic-{n}", "dismiss", reason="abusive").status == 200
+        cloud.wait_for_status(f"generic-{n}")
+    deliver(cloud, mention("9503", "5501", text="@brand my order is wrong"), delivery_id="d-9503")
+    case = wait_until_waiting(cloud, "generic-9503", "acknowledge")
+    assert case["flagged"] == "2 earlier cases dismissed as abusive"
+    told = [n for n in cloud.notifications("AgentsTopic-inbox") if n["message"]["caseId"] == "generic-9503"]
+    assert told[0]["message"]["flagged"].startswith("check before answering")
+    # a human answers; the automatic DM invitation is withheld
+    assert act(cloud, "generic-9503", "acknowledge", replyText="Sorry your order is wrong. Can you DM us?").status == 200
+    case = wait_until_waiting(cloud, "generic-9503", "customer-dm")
+    assert any(e["event"] == "automatic notice withheld" for e in case["timeline"])

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import TransactWriteError
 
-from socialcare import workflow
-from socialcare.cases import lifecycle, service
+from socialcare import drafts, workflow
+from socialcare.assessment import Assessment, EarlierCase, assess, worth_a_case
+from socialcare.cases import clocks, lifecycle, service
 from socialcare.models import Mention, case_id_for
+from socialcare.policy import policy
 from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
 from socialcare.storage.records import CASE_RECORD, CaseRecord
 
@@ -28,6 +30,7 @@ DM_RESUMED = "dm-resumed"
 DM_ATTACHED = "dm-attached"
 DM_WITHOUT_CASE = "dm-without-case"
 DUPLICATE = "duplicate"
+WATCHED = "watched"  # an indirect mention that is no case (yet): kept for pile-ons
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,16 @@ class IngestOutcome:
 def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> IngestOutcome:
     repo = repo or CasesRepository()
     record, _first_sighting = repo.claim_mention(mention.key, mention.kind, mention.author_key)
-    if record.outcome:
+    if record.outcome and record.outcome != WATCHED:  # a watched post seen again, addressed to us, may be a case
         return IngestOutcome(mention.key, DUPLICATE, record.case_id)
     if mention.is_private:
         outcome, case_id = _take_private_message(mention, repo)
     else:
-        outcome, case_id = _open_or_attach(mention, repo)
+        assessment = assess(mention, _earlier_cases(mention, repo), policy(), clocks.now())
+        if not worth_a_case(mention, assessment, policy()):
+            repo.mark_watched(mention.key)
+            return IngestOutcome(mention.key, WATCHED, None)
+        outcome, case_id = _open_or_attach(mention, assessment, repo)
     repo.link_mention(mention.key, case_id or "", outcome)
     return IngestOutcome(mention.key, outcome, case_id)
 
@@ -53,7 +60,13 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
 OPEN_ATTEMPTS = 5
 
 
-def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
+def _earlier_cases(mention: Mention, repo: CasesRepository) -> list[EarlierCase]:
+    return [EarlierCase(case.case_id, clocks.parse(case.opened_at),
+                        case.closed_reason or "" if case.status == lifecycle.DISMISSED else "")
+            for case in repo.list_by_author(mention.author_key) if case.opened_at]
+
+
+def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesRepository) -> tuple[str, str]:
     for attempt in range(OPEN_ATTEMPTS):
         case_id = repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
@@ -61,7 +74,7 @@ def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
                 return ATTACHED, case_id
             continue  # the case closed as we attached: the author's pointer is gone, so open a new case
         try:
-            return OPENED, _open(mention, repo)
+            return OPENED, _open(mention, assessment, repo)
         except AuthorHasOpenCaseError:
             continue  # another mention of the author opened first: attach to its case
         except TransactWriteError:
@@ -69,7 +82,7 @@ def _open_or_attach(mention: Mention, repo: CasesRepository) -> tuple[str, str]:
     raise RuntimeError(f"could not settle the open case of {mention.author_key}; the queue will redeliver")
 
 
-def _open(mention: Mention, repo: CasesRepository) -> str:
+def _open(mention: Mention, assessment: Assessment, repo: CasesRepository) -> str:
     case_id = case_id_for(mention)
     opened_at = now_iso()
     repo.open(CaseRecord(
@@ -78,8 +91,11 @@ def _open(mention: Mention, repo: CasesRepository) -> str:
         author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
         surface=mention.extra.get("surface") or None,
         summary_text=mention.text[:500], step="NEW", escalation_level=0, mention_count=1,
+        priority=assessment.priority, team=assessment.team, topic=assessment.topic or None,
+        flagged_reason=assessment.flagged_reason or None, draft_reply=drafts.acknowledgement(mention, assessment),
     ))
-    repo.add_event(case_id, f"mention:{mention.key}", "case opened", _public_detail(mention), at=opened_at)
+    repo.add_event(case_id, f"mention:{mention.key}", "case opened",
+                   {**_public_detail(mention), **assessment.to_detail()}, at=opened_at)
     execution_arn = workflow.start_case(case_id, mention.platform)
     repo.update(case_id, [CaseRecord.execution_arn.set(execution_arn)])
     return case_id

@@ -27,9 +27,13 @@ def _publish(topic_arn: str, subject: str, message: dict, attributes: dict[str, 
 
 
 def notify_team(team: str, case_id: str, step: str, message: dict) -> str:
+    """The agents, or the triage topic with the routing team as the attribute `team` (each team subscribes with a
+    filter policy on it)."""
     topic = {"agents": settings().agents_topic_arn, "triage": settings().triage_topic_arn}[team]
-    return _publish(topic, f"Case {case_id}: {step.replace('_', ' ').lower()}", message,
-                    {"caseId": case_id, "step": step})
+    attributes = {"caseId": case_id, "step": step, "priority": message.get("priority") or "normal"}
+    if team == "triage":
+        attributes["team"] = message.get("team") or "support"
+    return _publish(topic, f"Case {case_id}: {step.replace('_', ' ').lower()}", message, attributes)
 
 
 def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: bool, message: dict) -> str:

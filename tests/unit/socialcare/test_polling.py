@@ -338,7 +338,10 @@ def test_two_searches_pick_up_only_new_posts_and_a_post_also_in_the_timeline_mak
     assert x_poll.poll_x_search().enqueued == 1
     assert sent(search.calls[-1]) == search_expected(since_id="720")
     assert cloud.deliver_queue() == 3
-    assert cases() == ["x-720", "x-730"]
+    # 720 was found by search (a keyword: watched) and in the timeline (addressed to the brand): one case;
+    # 730 only names the brand, quietly: watched, no case (care policy, indirect mentions)
+    assert cases() == ["x-720"]
+    assert MentionRecord.get("x#730").outcome == "watched"
 
 
 def test_search_follows_next_token_with_the_same_since_id(search, cloud):

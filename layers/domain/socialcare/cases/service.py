@@ -92,6 +92,10 @@ def await_action(case_id: str, step: str, task_token: str, rung: int, repo: Case
     # told once per rung: the wait that resumes after a pre-breach warning (same rung) is not news
     if team and repo.get_event(case_id, f"notify:{step}:{rung}") is None:
         notify.notify_team(team, case_id, step, _briefing(case, team, f"waiting for {waiting_for}"))
+        first_tier = policy().priority.first_tier.get(case.priority or "normal", 0)
+        if step == lifecycle.ACKNOWLEDGE and rung == 0 and first_tier:  # a loud or severe case: a tier hears at once
+            notify.notify_escalation(case_id, step, min(first_tier, settings().clocks.max_escalation_level), False,
+                                     _briefing(case, "escalations", f"new {case.priority} priority case"))
         repo.add_event(case_id, f"notify:{step}:{rung}", "notified", {"team": team, "step": step})
     return {"caseId": case_id, "waitingFor": waiting_for}
 
@@ -136,6 +140,10 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
     """Post a public reply on the case's thread, once, and record it with the platform's id."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
+    if text is None and case.flagged_reason:  # a flagged author gets no automatic answer: a human decides
+        repo.add_event(case_id, f"withheld:{kind}", "automatic notice withheld",
+                       {"kind": kind, "reason": case.flagged_reason})
+        return {"kind": kind, "withheld": True}
     if kind == "dm-invitation":
         invited = _invite_privately(case, repo)
         if invited is not None:
@@ -370,6 +378,10 @@ def summary(case: CaseRecord) -> dict:
         "closedAt": case.closed_at,
         "mentions": int(case.mention_count or 0),
         "text": case.summary_text,
+        "priority": case.priority or "normal",
+        "team": case.team,
+        "flagged": case.flagged_reason,
+        "incident": case.incident_id,
     }
 
 
@@ -382,7 +394,11 @@ def _briefing(case: CaseRecord, audience: str, reason: str) -> dict:
     """What a team is told. Only the triage team (a private channel) hears the customer's private contact."""
     message = {"caseId": case.case_id, "reason": reason, "platform": case.platform, "author": case.author_handle,
                "step": case.step, "level": int(case.escalation_level or 0), "deadline": case.deadline,
-               "text": case.summary_text}
+               "text": case.summary_text, "priority": case.priority or "normal", "team": case.team}
+    if case.flagged_reason:
+        message["flagged"] = f"check before answering: {case.flagged_reason}"
+    if audience == "agents" and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
+        message["draftReply"] = case.draft_reply  # a starting point to edit; never posted by itself
     if audience == "triage":
         message["privateContact"] = case.private_contact
     return message

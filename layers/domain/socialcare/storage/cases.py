@@ -160,6 +160,11 @@ class CasesRepository:
         record.update(actions=[MentionRecord.case_id.set(case_id), MentionRecord.outcome.set(outcome)],
                       condition=MentionRecord.case_id.does_not_exist() | (MentionRecord.case_id == case_id))
 
+    def mark_watched(self, mention_key: str) -> None:
+        """An indirect mention that made no case: seen, kept for pile-ons, and free to become a case later."""
+        MentionRecord(mention_key).update(actions=[MentionRecord.outcome.set("watched")],
+                                          condition=MentionRecord.case_id.does_not_exist())
+
     def _conn(self) -> Connection:
         return _transactions_connection()
 

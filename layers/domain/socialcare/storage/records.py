@@ -82,6 +82,12 @@ class CaseRecord(Model):
     updated_at = UnicodeAttribute(null=True)
     mention_count = NumberAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
+    priority = UnicodeAttribute(null=True)  # urgent | high | normal | low (care policy)
+    team = UnicodeAttribute(null=True)  # the triage team the hand-off goes to
+    topic = UnicodeAttribute(null=True)  # the pile-on topic of the opening mention
+    flagged_reason = UnicodeAttribute(null=True)  # why the author is flagged to a human (no automatic answers)
+    draft_reply = UnicodeAttribute(null=True)  # the personalised acknowledgement draft shown to the agents
+    incident_id = UnicodeAttribute(null=True)  # the pile-on incident that groups this case
     author_aliases = UnicodeSetAttribute(null=True)  # other author keys of the same person (a PSID), pointing here
 
     # a timeline entry (record == TL#...)
