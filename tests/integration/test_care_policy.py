@@ -85,7 +85,8 @@ def test_whoever_must_act_is_warned_before_the_breach_and_the_ladder_climbs_at_i
     events = [e["event"] for e in show(cloud, "generic-9102")["timeline"]]
     assert events.index("breach warning") < events.index("escalated")
     path = cloud.path("generic-9102")
-    assert path[:4] == ["Open Case", "Await Acknowledgement", "Escalate Case", "Which Step Is Waiting?"]
+    assert path[:5] == ["Open Case", "Outside Business Hours?", "Await Acknowledgement", "Escalate Case",
+                        "Which Step Is Waiting?"]
 
 
 # -- indirect mentions, priority, routing, flagged authors ---------------------------------------------------------
@@ -142,3 +143,24 @@ def test_an_author_with_a_record_of_abusive_posts_is_flagged_and_gets_no_automat
     assert act(cloud, "generic-9503", "acknowledge", replyText="Sorry your order is wrong. Can you DM us?").status == 200
     case = wait_until_waiting(cloud, "generic-9503", "customer-dm")
     assert any(e["event"] == "automatic notice withheld" for e in case["timeline"])
+
+
+def test_a_mention_outside_the_hours_gets_an_honest_notice_that_states_them(make_cloud, monkeypatch, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from socialcare.cases import clocks
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(OFFICE_HOURS + "  after_hours_notice: true\n")
+    monkeypatch.setenv("POLICY_FILE", str(policy_file))
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=ZoneInfo("Europe/London"))
+    monkeypatch.setattr(clocks, "now", lambda: saturday)
+    cloud = make_cloud(ACK_SLA_SECONDS=3600, ACK_HARD_LIMIT_SECONDS=7200)
+    deliver(cloud, mention("9601", "5601"), delivery_id="d-9601")
+    case = wait_until_waiting(cloud, "generic-9601", "acknowledge")
+    assert cloud.path("generic-9601")[:4] == ["Open Case", "Outside Business Hours?", "Post After-Hours Notice",
+                                              "Await Acknowledgement"]
+    [notice] = [e for e in case["timeline"] if e["event"] == "posted publicly"]
+    assert notice["kind"] == "after-hours"
+    assert notice["text"] == ("Thanks for getting in touch. Our team is here Mon-Fri 08:00-18:00 (Europe/London); "
+                              "we will answer you when we are back, by Monday 09:00 (Europe/London).")

@@ -68,6 +68,15 @@ class BusinessHours(_Section):
             raise ValueError("weekly lists no opening hours at all; leave weekly out to be open around the clock")
         return self
 
+    @field_validator("after_hours_text")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        try:
+            value.format(hours="", reply_by="")
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"after_hours_text may use {{hours}} and {{reply_by}} only ({error!r})") from None
+        return value
+
     def calendar(self) -> BusinessCalendar:
         if not self.weekly:
             return BusinessCalendar(ZoneInfo(self.timezone), (), frozenset(self.holidays))

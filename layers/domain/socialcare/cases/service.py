@@ -71,6 +71,9 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
     repo.add_event(case_id, f"step:{step}", "step", {"step": step, "deadline": deadline})
     clock = _clock(step, 0, 0, plan, at, False)
     clock["dmReceived"] = bool(case.dm_received)
+    if step == lifecycle.ACKNOWLEDGE:
+        hours = policy().business_hours
+        clock["afterHoursNotice"] = bool(hours.after_hours_notice and not policy().calendar.is_open(at))
     clock["privateChannel"] = platforms.has_private_channel(case.platform or "")
     return clock
 
@@ -148,7 +151,7 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
         invited = _invite_privately(case, repo)
         if invited is not None:
             return invited
-    body = text or AUTOMATIC_TEXTS[kind]
+    body = text or (_after_hours_notice(case) if kind == "after-hours" else AUTOMATIC_TEXTS[kind])
     try:  # an agent's text passed every rule when they acted; an automatic notice is checked here
         guarding.check_reply(case, body, automatic=True)
     except ReplyRejectedError as rejected:  # recorded on the case and escalated like a platform's refusal
@@ -160,6 +163,14 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
     if text and not result.get("refused"):
         guarding.remember_reply(case, kind, body)
     return result
+
+
+def _after_hours_notice(case: CaseRecord) -> str:
+    """The policy's notice, with the hours and when the acknowledgement is due, in the company's timezone."""
+    calendar = policy().calendar
+    due = clocks.parse(case.deadline).astimezone(calendar.timezone)
+    return policy().business_hours.after_hours_text.format(hours=calendar.describe(),
+                                                           reply_by=f"{due:%A %H:%M} ({calendar.timezone.key})")
 
 
 def _refuse(reason: str):
