@@ -164,3 +164,26 @@ def test_a_mention_outside_the_hours_gets_an_honest_notice_that_states_them(make
     assert notice["kind"] == "after-hours"
     assert notice["text"] == ("Thanks for getting in touch. Our team is here Mon-Fri 08:00-18:00 (Europe/London); "
                               "we will answer you when we are back, by Monday 09:00 (Europe/London).")
+
+
+# -- pile-ons ----------------------------------------------------------------------------------------------------------
+def test_three_people_complaining_about_the_app_make_one_incident_the_leads_hear_once(cloud):
+    # Given a quiet indirect complaint (watched) and two direct ones about the same problem, within the hour
+    deliver(cloud, mention("9701", "5701", text="acme app is down again, useless", kind="keyword"),
+            delivery_id="d-9701")
+    deliver(cloud, mention("9702", "5702", text="@brand the app is down, can't log in"), delivery_id="d-9702")
+    deliver(cloud, mention("9703", "5703", text="@brand app crash every time I open it"), delivery_id="d-9703")
+    # Then the third makes an incident: the leads are alerted once with a holding statement to post
+    alerts = cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
+                                     if n["attributes"].get("incident") == "true"], what="the incident alert")
+    assert len(alerts) == 1 and alerts[0]["message"]["topic"] == "app" and alerts[0]["message"]["authors"] == 3
+    assert alerts[0]["message"]["draftHoldingStatement"].startswith("We know some of you are having trouble with app")
+    # and the watched complaint became a case too: all three are grouped in the incident
+    for n in (9701, 9702, 9703):
+        case = wait_until_waiting(cloud, f"generic-{n}", "acknowledge")
+        assert case["incident"] == alerts[0]["message"]["incidentId"], n
+    # A fourth complaint joins the incident without a second alert
+    deliver(cloud, mention("9704", "5704", text="@brand app down for me too"), delivery_id="d-9704")
+    assert wait_until_waiting(cloud, "generic-9704", "acknowledge")["incident"] == alerts[0]["message"]["incidentId"]
+    assert len([n for n in cloud.notifications("EscalationsTopic-inbox")
+                if n["attributes"].get("incident") == "true"]) == 1

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import TransactWriteError
 
-from socialcare import drafts, workflow
+from socialcare import drafts, incidents, notify, workflow
 from socialcare.assessment import Assessment, EarlierCase, assess, worth_a_case
 from socialcare.cases import clocks, lifecycle, service
 from socialcare.models import Mention, case_id_for
 from socialcare.policy import policy
 from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
+from socialcare.storage.incidents import Complaint, IncidentsRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
 
 OPENED = "opened"
@@ -47,14 +48,57 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
         return IngestOutcome(mention.key, DUPLICATE, record.case_id)
     if mention.is_private:
         outcome, case_id = _take_private_message(mention, repo)
-    else:
-        assessment = assess(mention, _earlier_cases(mention, repo), policy(), clocks.now())
-        if not worth_a_case(mention, assessment, policy()):
-            repo.mark_watched(mention.key)
-            return IngestOutcome(mention.key, WATCHED, None)
-        outcome, case_id = _open_or_attach(mention, assessment, repo)
-    repo.link_mention(mention.key, case_id or "", outcome)
+        repo.link_mention(mention.key, case_id or "", outcome)
+        return IngestOutcome(mention.key, outcome, case_id)
+    return _public_mention(mention, repo)
+
+
+def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.PileOn | None = None) -> IngestOutcome:
+    """Assess, note a complaint for pile-ons, then open or attach a case, or only watch an indirect mention."""
+    now = clocks.now()
+    earlier = _earlier_cases(mention, repo)
+    assessment = assess(mention, earlier, policy(), now)
+    complaint = None
+    if pile is None and assessment.complaint and assessment.topic:
+        # the window counts from when complaints reach us: a poll may bring a post late, and a pile-on is now
+        complaint = Complaint(mention.key, mention.author_key, incidents.posted_at(now.isoformat(), now), "",
+                              mention.to_message())
+        pile = incidents.note_complaint(assessment.topic, complaint, policy(), now)
+    in_pile_on = pile is not None and pile.incident is not None
+    if in_pile_on:
+        assessment = assess(mention, earlier, policy(), now, pile_on=True)
+    if not (worth_a_case(mention, assessment, policy()) or in_pile_on):
+        repo.mark_watched(mention.key)
+        return IngestOutcome(mention.key, WATCHED, None)
+    outcome, case_id = _open_or_attach(mention, assessment, repo)
+    repo.link_mention(mention.key, case_id, outcome)
+    if complaint is not None:
+        IncidentsRepository().set_complaint_case(assessment.topic, complaint, case_id)
+    if in_pile_on:
+        _group(pile, case_id, mention.key, repo)
     return IngestOutcome(mention.key, outcome, case_id)
+
+
+def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRepository) -> None:
+    """Put the case in its incident. The complaint that opened the incident also groups the cases before it, opens
+    cases for the watched complaints that made it, and alerts the leads, once."""
+    incident = pile.incident
+    for grouped in {case_id, *pile.grouped_cases}:
+        if repo.add_event(grouped, f"incident:{incident.incident_id}", "grouped in an incident",
+                          {"incident": incident.incident_id, "topic": incident.topic}):
+            repo.update(grouped, [CaseRecord.incident_id.set(incident.incident_id)])
+    if not pile.opened_now:
+        return
+    for watched in pile.watched:
+        if watched.mention_key == mention_key or not watched.mention:
+            continue
+        earlier = Mention.from_message(watched.mention)
+        if repo.claim_mention(earlier.key, earlier.kind, earlier.author_key)[0].outcome == WATCHED:
+            opened = _public_mention(earlier, repo, pile=incidents.PileOn(incident))
+            IncidentsRepository().set_complaint_case(incident.topic, watched, opened.case_id or "")
+    statement = drafts.holding_statement(incident.topic, policy().pile_on.holding_statement)
+    notify.notify_incident(incident.incident_id, incident.topic, pile.authors,
+                           sorted({case_id, *pile.grouped_cases}), statement)
 
 
 OPEN_ATTEMPTS = 5

@@ -52,6 +52,14 @@ def notify_breach_warning(case_id: str, step: str, level: int, team: str | None,
                     {"level": max(level, 1), "step": step, "hardLimit": False, "warning": True, "caseId": case_id})
 
 
+def notify_incident(incident_id: str, topic: str, authors: int, case_ids: list[str], holding_statement: str) -> str:
+    """A pile-on: the leads (the first tier) hear it once, with the cases it groups and a holding statement to post."""
+    message = {"incidentId": incident_id, "topic": topic, "authors": authors, "cases": case_ids,
+               "draftHoldingStatement": holding_statement}
+    return _publish(settings().escalations_topic_arn, f"Incident: {authors} people about {topic}", message,
+                    {"level": 1, "step": "INCIDENT", "hardLimit": False, "incident": True, "caseId": incident_id})
+
+
 def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message: dict) -> str:
     """A platform refused one of our posts for good: the first tier hears it (someone may post by hand)."""
     return _publish(settings().escalations_topic_arn, f"Post refused: case {case_id} ({kind})",
