@@ -167,6 +167,25 @@ def signature_headers(platform: str, body: bytes) -> dict[str, str]:
     return {"X-SocialCare-Timestamp": timestamp, "X-SocialCare-Signature": sign(secret, timestamp, body)}
 
 
+def check_policy(path: str | None) -> int:
+    """Load the policy as a function's cold start would; print its problems, or what it decides."""
+    from socialcare.policy import PolicyError, load_policy
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        print(error, file=sys.stderr)
+        return 1
+    hours = policy.business_hours
+    print(f"business hours: {policy.calendar.describe()}; holidays: {len(hours.holidays)}; "
+          f"warning {hours.pre_breach_warning_minutes} min before a deadline; "
+          f"after-hours notice: {'on' if hours.after_hours_notice else 'off'}")
+    print(f"routing: {len(policy.routing.rules)} rule(s), default team {policy.routing.default_team}")
+    print(f"pile-ons: {policy.pile_on.authors} authors in {policy.pile_on.window_minutes} min, "
+          f"topics {', '.join(policy.pile_on.topics)}")
+    print("policy ok")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="socialcare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -192,10 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     replay_parser = commands.add_parser("replay", help="send a sample event (events/*.json), signed with the local secret")
     replay_parser.add_argument("event_file")
     replay_parser.add_argument("--platform", help="default: the event's own {platform}, else generic")
+    policy_parser = commands.add_parser("policy", help="check the care policy file and summarise it")
+    policy_parser.add_argument("file", nargs="?", help="default: $POLICY_FILE, else the one the layer ships")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
         return serve(args.port)
+    if args.command == "policy":
+        return check_policy(args.file)
     api = Api(_stack_api_url(args.stack) if args.stack else args.api, args.agent, args.stack)
     if args.command == "replay":
         return replay(api, args.event_file, args.platform)

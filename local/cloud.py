@@ -228,6 +228,7 @@ class LocalCloud:
         from socialcare.policy import policy
         settings.cache_clear()
         policy.cache_clear()  # POLICY_FILE may name another file for this run
+        policy()  # as a function's cold start does: a broken policy file stops here, with its problems listed
         moto_patches.apply_all()
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()

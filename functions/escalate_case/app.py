@@ -5,9 +5,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
+from socialcare.policy import policy
 
 logger = Logger()
 tracer = Tracer()
+policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 metrics = Metrics()
 
 

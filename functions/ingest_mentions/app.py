@@ -8,9 +8,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.ingest import ingest_mention
 from socialcare.models import Mention
+from socialcare.policy import policy
 
 logger = Logger()
 tracer = Tracer()
+policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 

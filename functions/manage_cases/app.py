@@ -15,9 +15,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.cases import lifecycle, service
 from socialcare.cases.actions import InvalidActionBodyError, parse_action
 from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError, ReplyRejectedError
+from socialcare.policy import policy
 
 logger = Logger()
 tracer = Tracer()
+policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 app = APIGatewayHttpResolver()
 STATUSES = (lifecycle.OPEN, lifecycle.CLOSED, lifecycle.DISMISSED)
 

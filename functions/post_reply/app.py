@@ -5,9 +5,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
 from socialcare.idempotency import once_per_case_and_kind, persistence
+from socialcare.policy import policy
 
 logger = Logger()
 tracer = Tracer()
+policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 
 
 @logger.inject_lambda_context
