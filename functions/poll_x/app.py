@@ -15,6 +15,7 @@ tracer = Tracer()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    results = {source: asdict(result) for source, result in x_poll.poll_x(max_pages=int(event.get("maxPages", 5))).items()}
+    polled = x_poll.poll_x(max_pages=int(event.get("maxPages", 5)))
+    results = {source: asdict(result) for source, result in polled.items()}
     logger.info("x polled", extra=results)
     return results

@@ -91,7 +91,8 @@ def test_unreadable_and_malformed_files_say_so(tmp_path):
 
 def test_the_cli_checks_a_policy_file_and_says_what_is_wrong(tmp_path, capsys):
     from local.cli import main
-    assert main(["policy", str(write(tmp_path, "business_hours: {timezone: Europe/Paris, weekly: {mon: ['09:00-17:00']}}\n"))]) == 0
+    paris = write(tmp_path, "business_hours: {timezone: Europe/Paris, weekly: {mon: ['09:00-17:00']}}\n")
+    assert main(["policy", str(paris)]) == 0
     assert "business hours: Mon 09:00-17:00 (Europe/Paris)" in capsys.readouterr().out
     assert main(["policy", str(write(tmp_path, "routing: {default_team: ''}\n"))]) == 1
     assert "routing.default_team" in capsys.readouterr().err

@@ -114,7 +114,7 @@ def reviews_page(location: str, since: str | None, next_token: str | None, *,
     try:
         page = ReviewsPage.model_validate(response.json())
     except (ValueError, ValidationError):
-        raise ChannelUnavailableError(f"Google answered the reviews list of {location} with an unreadable body") from None
+        raise ChannelUnavailableError(f"Google answered the reviews list of {location} unreadably") from None
     source = f"{SOURCE_PREFIX}{location}"
     reviews = [r for r in (_review(raw, location) for raw in page.reviews) if r is not None]
     fresh = [r for r in reviews if r.updateTime > cutoff]

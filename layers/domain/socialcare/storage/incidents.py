@@ -62,7 +62,8 @@ class IncidentsRepository:
 
     def record_complaint(self, topic: str, complaint: Complaint) -> None:
         TopicRecord(_topic(topic), f"{COMPLAINT_PREFIX}{complaint.posted_at}#{complaint.mention_key}",
-                    mention_key=complaint.mention_key, author_key=complaint.author_key, complaint_case_id=complaint.case_id or None,
+                    mention_key=complaint.mention_key, author_key=complaint.author_key,
+                    complaint_case_id=complaint.case_id or None,
                     posted_at=complaint.posted_at, mention=None if complaint.case_id else complaint.mention).save()
 
     def set_complaint_case(self, topic: str, complaint: Complaint, case_id: str) -> None:
