@@ -85,8 +85,8 @@ def test_whoever_must_act_is_warned_before_the_breach_and_the_ladder_climbs_at_i
     events = [e["event"] for e in show(cloud, "generic-9102")["timeline"]]
     assert events.index("breach warning") < events.index("escalated")
     path = cloud.path("generic-9102")
-    assert path[:5] == ["Open Case", "Outside Business Hours?", "Await Acknowledgement", "Escalate Case",
-                        "Which Step Is Waiting?"]
+    assert path[:6] == ["Open Case", "Is It An Echo?", "Outside Business Hours?", "Await Acknowledgement",
+                        "Escalate Case", "Which Step Is Waiting?"]
 
 
 # -- indirect mentions, priority, routing, flagged authors ---------------------------------------------------------
@@ -120,7 +120,8 @@ def test_the_hand_off_goes_to_the_team_a_routing_rule_names(make_cloud, monkeypa
     cloud = make_cloud()
     deliver(cloud, mention("9401", "5401", text="@brand my parcel is late"), delivery_id="d-9401")
     wait_until_waiting(cloud, "generic-9401", "acknowledge")
-    assert act(cloud, "generic-9401", "acknowledge", replyText="Sorry your parcel is late! Can you DM us?").status == 200
+    answer = act(cloud, "generic-9401", "acknowledge", replyText="Sorry your parcel is late! Can you DM us?")
+    assert answer.status == 200
     wait_until_waiting(cloud, "generic-9401", "customer-dm")
     deliver(cloud, mention("9402", "5401", text="Email is fine", kind="dm"), delivery_id="d-9402")
     wait_until_waiting(cloud, "generic-9401", "claim")
@@ -140,7 +141,8 @@ def test_an_author_with_a_record_of_abusive_posts_is_flagged_and_gets_no_automat
     told = [n for n in cloud.notifications("AgentsTopic-inbox") if n["message"]["caseId"] == "generic-9503"]
     assert told[0]["message"]["flagged"].startswith("check before answering")
     # a human answers; the automatic DM invitation is withheld
-    assert act(cloud, "generic-9503", "acknowledge", replyText="Sorry your order is wrong. Can you DM us?").status == 200
+    answer = act(cloud, "generic-9503", "acknowledge", replyText="Sorry your order is wrong. Can you DM us?")
+    assert answer.status == 200
     case = wait_until_waiting(cloud, "generic-9503", "customer-dm")
     assert any(e["event"] == "automatic notice withheld" for e in case["timeline"])
 
@@ -158,8 +160,8 @@ def test_a_mention_outside_the_hours_gets_an_honest_notice_that_states_them(make
     cloud = make_cloud(ACK_SLA_SECONDS=3600, ACK_HARD_LIMIT_SECONDS=7200)
     deliver(cloud, mention("9601", "5601"), delivery_id="d-9601")
     case = wait_until_waiting(cloud, "generic-9601", "acknowledge")
-    assert cloud.path("generic-9601")[:4] == ["Open Case", "Outside Business Hours?", "Post After-Hours Notice",
-                                              "Await Acknowledgement"]
+    assert cloud.path("generic-9601")[:5] == ["Open Case", "Is It An Echo?", "Outside Business Hours?",
+                                              "Post After-Hours Notice", "Await Acknowledgement"]
     [notice] = [e for e in case["timeline"] if e["event"] == "posted publicly"]
     assert notice["kind"] == "after-hours"
     assert notice["text"] == ("Thanks for getting in touch. Our team is here Mon-Fri 08:00-18:00 (Europe/London); "
@@ -187,3 +189,20 @@ def test_three_people_complaining_about_the_app_make_one_incident_the_leads_hear
     assert wait_until_waiting(cloud, "generic-9704", "acknowledge")["incident"] == alerts[0]["message"]["incidentId"]
     assert len([n for n in cloud.notifications("EscalationsTopic-inbox")
                 if n["attributes"].get("incident") == "true"]) == 1
+
+
+# -- echoes ------------------------------------------------------------------------------------------------------------
+def test_a_mention_that_only_repeats_our_own_reply_is_dismissed_as_an_echo(cloud):
+    reply = "Sam, we're so sorry the kettle arrived with a cracked lid. A new one is on its way today."
+    deliver(cloud, mention("9801", "5801", text="@brand my kettle arrived with a cracked lid"), delivery_id="d-9801")
+    wait_until_waiting(cloud, "generic-9801", "acknowledge")
+    assert act(cloud, "generic-9801", "acknowledge", replyText=reply).status == 200
+    wait_until_waiting(cloud, "generic-9801", "customer-dm")
+    # When someone else posts our reply back at us (a copy, a quote that adds nothing)
+    deliver(cloud, mention("9802", "5802", text=f"@brand {reply}"), delivery_id="d-9802")
+    # Then the state machine dismisses it at once as an echo: no agent is asked to answer our own words
+    execution = cloud.wait_for_status("generic-9802")
+    assert execution["status"] == "SUCCEEDED"
+    assert cloud.path("generic-9802") == ["Open Case", "Is It An Echo?", "Dismiss Case", "Case Closed"]
+    case = show(cloud, "generic-9802")
+    assert case["status"] == "DISMISSED" and case["closedReason"].startswith("echo of our reply: Sam, we're so sorry")

@@ -125,7 +125,8 @@ def test_an_instagram_comment_is_acknowledged_on_instagrams_reply_endpoint(make_
         assert json.loads(reply.calls[0].request.body)["message"] == "Das tut uns leid, Dana. Wir kümmern uns."
         assert private.call_count == 1
         invitation = json.loads(private.calls[0].request.body)
-        assert invitation["recipient"] == {"comment_id": comment_id} and "direct message" in invitation["message"]["text"]
+        assert invitation["recipient"] == {"comment_id": comment_id}
+        assert "direct message" in invitation["message"]["text"]
 
 
 def test_x_refusing_our_reply_is_recorded_on_the_case_and_escalated_not_a_crash(make_cloud, load_event, monkeypatch):

@@ -78,3 +78,11 @@ def test_replies_stay_within_the_platforms_length(surface, length, ok):
 def test_every_broken_rule_is_reported():
     reply = "What's your email? Or call our helpline on +44 20 7946 0958."
     assert [rule for rule, _ in broken(reply)] == ["personal data in public", "phone redirect", "phone redirect"]
+
+
+def test_an_echo_is_our_reply_repeated_not_a_customer_in_their_own_words():
+    from socialcare.guardrails import echoes
+    ours = RECENT[0]
+    assert echoes(f"@AcmeSupport {ours}", RECENT) == ours
+    assert echoes(f"lol {ours}", RECENT) == ours
+    assert echoes("Hi, my kettle arrived with a cracked lid, can you help?", RECENT) == ""

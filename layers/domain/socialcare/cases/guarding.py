@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from socialcare.errors import ReplyRejectedError
-from socialcare.guardrails import check_public_reply
+from socialcare.guardrails import check_public_reply, echoes
 from socialcare.policy import policy
 from socialcare.storage.records import CaseRecord
 from socialcare.storage.replies import RecentRepliesRepository
+
+ECHO_WINDOW_DAYS = 7
 
 
 def check_reply(case: CaseRecord, text: str, automatic: bool = False,
@@ -23,6 +25,13 @@ def check_reply(case: CaseRecord, text: str, automatic: bool = False,
     rejections = check_public_reply(text, surface, recent, rules)
     if rejections:
         raise ReplyRejectedError(rejections)
+
+
+def echo_of_our_reply(case: CaseRecord, replies: RecentRepliesRepository | None = None) -> str:
+    """The brand's recent public reply that the case's opening mention only repeats ("" when it says something of
+    its own): such a mention is our own words coming back, not a customer asking."""
+    since = (datetime.now(UTC) - timedelta(days=ECHO_WINDOW_DAYS)).isoformat()
+    return echoes(case.summary_text or "", (replies or RecentRepliesRepository()).since(since, not_to=""))
 
 
 def remember_reply(case: CaseRecord, kind: str, text: str, replies: RecentRepliesRepository | None = None) -> None:

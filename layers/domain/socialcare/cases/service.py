@@ -72,6 +72,10 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
     clock = _clock(step, 0, 0, plan, at, False)
     clock["dmReceived"] = bool(case.dm_received)
     if step == lifecycle.ACKNOWLEDGE:
+        echoed = guarding.echo_of_our_reply(case)
+        clock["echo"] = bool(echoed)
+        if echoed:  # dismissed by the state machine at once, with this reason on the case
+            repo.update(case_id, [CaseRecord.closed_reason.set(f"echo of our reply: {echoed[:80]}")])
         hours = policy().business_hours
         clock["afterHoursNotice"] = bool(hours.after_hours_notice and not policy().calendar.is_open(at))
     clock["privateChannel"] = platforms.has_private_channel(case.platform or "")
