@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from socialcare.business_time import WEEKDAYS, BusinessCalendar, Interval
+from socialcare.cases.lifecycle import DISMISS_REASONS
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.yaml")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -112,6 +113,14 @@ class Priority(_Section):
     first_tier: dict[str, int] = {"urgent": 2, "high": 1, "normal": 0, "low": 0}
     flag_after_dismissals: int = Field(default=2, ge=1)  # this many cases dismissed as below = flagged author
     flag_reasons: list[str] = ["abusive", "baseless"]
+
+    @field_validator("flag_reasons")
+    @classmethod
+    def _known_reasons(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - set(DISMISS_REASONS)
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))}: not a dismiss reason; one of {', '.join(DISMISS_REASONS)}")
+        return value
 
     @field_validator("first_tier")
     @classmethod

@@ -96,3 +96,8 @@ def test_the_cli_checks_a_policy_file_and_says_what_is_wrong(tmp_path, capsys):
     assert "business hours: Mon 09:00-17:00 (Europe/Paris)" in capsys.readouterr().out
     assert main(["policy", str(write(tmp_path, "routing: {default_team: ''}\n"))]) == 1
     assert "routing.default_team" in capsys.readouterr().err
+
+
+def test_flag_reasons_must_be_dismiss_reasons(tmp_path):
+    with pytest.raises(PolicyError, match="priority.flag_reasons: rude: not a dismiss reason; one of spam, abusive"):
+        load_policy(write(tmp_path, "priority: {flag_reasons: [abusive, rude]}\n"))

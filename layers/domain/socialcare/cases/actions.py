@@ -1,9 +1,11 @@
 """The bodies of the agents' actions, validated at the edge (a bad body is a 400 and changes nothing)."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from socialcare.cases.lifecycle import AGENT_ACTIONS
+from socialcare.cases.lifecycle import AGENT_ACTIONS, DISMISS_REASONS
 from socialcare.errors import InvalidCaseTransitionError
 
 PUBLIC_TEXT_LIMIT = 2000
@@ -31,7 +33,7 @@ class FollowUpBody(_Body):
 
 
 class DismissBody(_Body):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Literal[DISMISS_REASONS]
 
 
 BODIES = {"acknowledge": AcknowledgeBody, "claim": ClaimBody, "resolve": ResolveBody, "follow-up": FollowUpBody,

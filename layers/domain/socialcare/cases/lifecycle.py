@@ -26,6 +26,8 @@ AWAITED_ACTION = {
     FOLLOW_UP: "follow-up",
 }
 AGENT_ACTIONS = ("acknowledge", "claim", "resolve", "follow-up", "dismiss")
+# Why a case may be dismissed: a fixed list, so an author's record (policy flag_reasons) can be counted.
+DISMISS_REASONS = ("spam", "abusive", "baseless", "troll", "solved-elsewhere", "post-deleted", "duplicate", "not-for-us")
 DISMISS = "dismiss"
 
 # Who hears that a step is waiting: agents write public replies, the triage team claims hand-offs.

@@ -46,6 +46,7 @@ def test_a_follow_up_without_text_leaves_it_empty_for_the_resolution_note(body):
     ("resolve", '{"summary": "Refund issued", "publicNote": ""}', "publicNote"),
     ("dismiss", "{}", "reason"),
     ("dismiss", '{"reason": ""}', "reason"),
+    ("dismiss", '{"reason": "meh"}', "reason: Input should be 'spam', 'abusive', 'baseless'"),
 ])
 def test_a_missing_or_empty_field_is_refused_by_name(action, body, field):
     with pytest.raises(InvalidActionBodyError, match=field):
