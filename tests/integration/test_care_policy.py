@@ -206,3 +206,12 @@ def test_a_mention_that_only_repeats_our_own_reply_is_dismissed_as_an_echo(cloud
     assert cloud.path("generic-9802") == ["Open Case", "Is It An Echo?", "Dismiss Case", "Case Closed"]
     case = show(cloud, "generic-9802")
     assert case["status"] == "DISMISSED" and case["closedReason"].startswith("echo of our reply: Sam, we're so sorry")
+
+
+def test_a_customer_who_writes_again_angrier_raises_their_cases_priority(cloud):
+    deliver(cloud, mention("9901", "5901", text="@brand do you deliver on Sundays?"), delivery_id="d-9901")
+    assert wait_until_waiting(cloud, "generic-9901", "acknowledge")["priority"] == "normal"
+    deliver(cloud, mention("9902", "5901", text="@brand still waiting, no response, this is useless"),
+            delivery_id="d-9902")
+    case = cloud.wait_for(lambda: (c := show(cloud, "generic-9901"))["priority"] == "high" and c, what="high")
+    assert any(e["event"] == "priority raised" for e in case["timeline"])

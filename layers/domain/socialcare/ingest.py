@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError
 
 from socialcare import drafts, incidents, notify, workflow
-from socialcare.assessment import Assessment, EarlierCase, assess, worth_a_case
+from socialcare.assessment import PRIORITIES, Assessment, EarlierCase, assess, worth_a_case
 from socialcare.cases import clocks, lifecycle, service
 from socialcare.models import Mention, case_id_for
 from socialcare.policy import policy
-from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
+from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, condition_failed, now_iso
 from socialcare.storage.incidents import Complaint, IncidentsRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
 
@@ -115,6 +115,7 @@ def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesReposit
         case_id = repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
             if _attach(case_id, mention, repo):
+                _raise_priority(case_id, assessment, repo)
                 return ATTACHED, case_id
             continue  # the case closed as we attached: the author's pointer is gone, so open a new case
         try:
@@ -151,6 +152,19 @@ def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> bool:
         repo.update(case_id, [CaseRecord.mention_count.add(1)])
     case = repo.get(case_id)
     return case is not None and case.status == lifecycle.OPEN
+
+
+def _raise_priority(case_id: str, assessment: Assessment, repo: CasesRepository) -> None:
+    """A customer who writes again (still waiting, now angrier) raises their open case's priority, never lowers it."""
+    rank = {priority: n for n, priority in enumerate(PRIORITIES)}
+    try:
+        repo.update(case_id, [CaseRecord.priority.set(assessment.priority)],
+                    condition=CaseRecord.priority.is_in(*PRIORITIES[rank[assessment.priority] + 1:]))
+    except Exception as error:
+        if not condition_failed(error):
+            raise
+        return
+    repo.add_event(case_id, f"priority:{assessment.priority}", "priority raised", {"priority": assessment.priority})
 
 
 def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str, str | None]:
