@@ -191,6 +191,35 @@ def test_three_people_complaining_about_the_app_make_one_incident_the_leads_hear
                 if n["attributes"].get("incident") == "true"]) == 1
 
 
+def test_an_ingest_dying_before_the_incident_alert_is_finished_by_the_redelivery(cloud, monkeypatch):
+    from socialcare import notify
+    # Given two complaints about payments, and the ingest of the third dies after opening the incident, before the alert
+    real_alert = notify.notify_incident
+    calls = {"count": 0}
+
+    def dies_once(*args, **kwargs):
+        calls["count"] += 1
+        if calls["count"] == 1:
+            raise RuntimeError("Lambda died")
+        return real_alert(*args, **kwargs)
+    monkeypatch.setattr(notify, "notify_incident", dies_once)
+    deliver(cloud, mention("9711", "5711", text="@brand I was charged twice at checkout"), delivery_id="d-9711")
+    deliver(cloud, mention("9712", "5712", text="@brand checkout charged my card twice, refund?"), delivery_id="d-9712")
+    deliver(cloud, mention("9713", "5713", text="@brand charged twice for one order, refund please"),
+            delivery_id="d-9713")
+    # Then the queue's redelivery of that mention alerts the leads: once, with all three cases grouped
+    alerts = cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
+                                     if n["attributes"].get("incident") == "true"], what="the incident alert")
+    assert calls["count"] == 2 and len(alerts) == 1
+    assert alerts[0]["message"]["cases"] == ["generic-9711", "generic-9712", "generic-9713"]
+    for n in (9711, 9712, 9713):
+        assert wait_until_waiting(cloud, f"generic-{n}", "acknowledge")["incident"] == alerts[0]["message"]["incidentId"]
+    # and a later redelivery of the same mention is a duplicate: no second alert
+    deliver(cloud, mention("9713", "5713", text="@brand charged twice for one order, refund please"),
+            delivery_id="d-9713-again")
+    assert calls["count"] == 2
+
+
 # -- echoes ------------------------------------------------------------------------------------------------------------
 def test_a_mention_that_only_repeats_our_own_reply_is_dismissed_as_an_echo(cloud):
     reply = "Sam, we're so sorry the kettle arrived with a cracked lid. A new one is on its way today."

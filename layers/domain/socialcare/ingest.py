@@ -6,7 +6,7 @@ Idempotent end to end, so a platform retry, an SQS redelivery or a crash half-wa
      conditional transaction, so concurrent deliveries agree on one case;
   3. timeline entries have deterministic keys;
   4. StartExecution is named by the case id with a fixed input, so a second start returns the same execution;
-  5. the mention is linked to its case last: a linked mention is fully done.
+  5. the mention is linked to its case last: a linked mention is fully done (its pile-on incident's alert included).
 """
 from __future__ import annotations
 
@@ -71,11 +71,11 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
         repo.mark_watched(mention.key)
         return IngestOutcome(mention.key, WATCHED, None)
     outcome, case_id = _open_or_attach(mention, assessment, repo)
-    repo.link_mention(mention.key, case_id, outcome)
     if complaint is not None:
         IncidentsRepository().set_complaint_case(assessment.topic, complaint, case_id)
     if in_pile_on:
         _group(pile, case_id, mention.key, repo)
+    repo.link_mention(mention.key, case_id, outcome)  # last: a redelivery before this finishes the incident's work
     return IngestOutcome(mention.key, outcome, case_id)
 
 
@@ -87,7 +87,7 @@ def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRe
         if repo.add_event(grouped, f"incident:{incident.incident_id}", "grouped in an incident",
                           {"incident": incident.incident_id, "topic": incident.topic}):
             repo.update(grouped, [CaseRecord.incident_id.set(incident.incident_id)])
-    if not pile.opened_now:
+    if not pile.alert_leads:
         return
     for watched in pile.watched:
         if watched.mention_key == mention_key or not watched.mention:
@@ -99,6 +99,7 @@ def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRe
     statement = drafts.holding_statement(incident.topic, policy().pile_on.holding_statement)
     notify.notify_incident(incident.incident_id, incident.topic, pile.authors,
                            sorted({case_id, *pile.grouped_cases}), statement)
+    IncidentsRepository().mark_alerted(incident, now_iso())
 
 
 OPEN_ATTEMPTS = 5

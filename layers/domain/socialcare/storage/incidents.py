@@ -4,7 +4,9 @@
   case_id = "TOPIC#<topic>", record = "INCIDENT"                              the topic's latest incident
 
 The complaint's key is the platform's time and id, so a redelivered mention writes the same item. The incident item's
-conditional put is what makes "the leads are alerted once" hold when several ingests see the pile-on at once.
+conditional put is what makes "the leads are alerted once" hold when several ingests see the pile-on at once; it
+remembers which mention opened it and when the leads were alerted, so a crash between the two is finished by the
+redelivery of that mention rather than losing the alert.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ class TopicRecord(Model):
     incident_id = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute(null=True)
     last_at = UnicodeAttribute(null=True)
+    opened_by = UnicodeAttribute(null=True)  # the mention key whose ingest opened it, and owes the alert
+    alerted_at = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Incident:
     topic: str
     started_at: str
     last_at: str
+    opened_by: str = ""
+    alerted_at: str = ""
 
 
 def _topic(topic: str) -> str:
@@ -82,7 +88,8 @@ class IncidentsRepository:
             record = TopicRecord.get(_topic(topic), INCIDENT_RECORD, consistent_read=True)
         except TopicRecord.DoesNotExist:
             return None
-        return Incident(record.incident_id or "", topic, record.started_at or "", record.last_at or "")
+        return Incident(record.incident_id or "", topic, record.started_at or "", record.last_at or "",
+                        record.opened_by or "", record.alerted_at or "")
 
     def open_incident(self, incident: Incident, previous_id: str | None) -> bool:
         """Start a new incident for the topic unless another ingest did first (False: theirs stands)."""
@@ -90,7 +97,8 @@ class IncidentsRepository:
                      else TopicRecord.incident_id == previous_id)
         try:
             TopicRecord(_topic(incident.topic), INCIDENT_RECORD, incident_id=incident.incident_id,
-                        started_at=incident.started_at, last_at=incident.last_at).save(condition=condition)
+                        started_at=incident.started_at, last_at=incident.last_at,
+                        opened_by=incident.opened_by or None).save(condition=condition)
         except PutError as error:
             if _condition_failed(error):
                 return False
@@ -106,6 +114,12 @@ class IncidentsRepository:
         except UpdateError as error:
             if not _condition_failed(error):
                 raise
+
+
+    def mark_alerted(self, incident: Incident, at: str) -> None:
+        """The leads have been told: a later redelivery of the opening mention does not tell them again."""
+        TopicRecord(_topic(incident.topic), INCIDENT_RECORD).update(
+            actions=[TopicRecord.alerted_at.set(at)], condition=TopicRecord.incident_id == incident.incident_id)
 
 
 def _condition_failed(error: Exception) -> bool:
