@@ -65,13 +65,10 @@ def check_public_reply(text: str, surface: str, recent_replies: Iterable[str], r
     return rejections
 
 
-ECHO_SIMILARITY = 0.9
-
-
-def echoes(text: str, our_replies: Iterable[str]) -> str:
+def echoes(text: str, our_replies: Iterable[str], similarity: float) -> str:
     """The brand's own reply that `text` only repeats (a copy, a quote that adds a word or two), else ""."""
     similar = _most_similar(text, our_replies)
-    return similar[1] if similar is not None and similar[0] >= ECHO_SIMILARITY else ""
+    return similar[1] if similar is not None and similar[0] >= similarity else ""
 
 
 def _personal_data_requests(text: str, rules: Guardrails) -> list[Rejection]:

@@ -29,11 +29,19 @@ def _publish(topic_arn: str, subject: str, message: dict, attributes: dict[str, 
 def notify_team(team: str, case_id: str, step: str, message: dict) -> str:
     """The agents, or the triage topic with the routing team as the attribute `team` (each team subscribes with a
     filter policy on it)."""
-    topic = {"agents": settings().agents_topic_arn, "triage": settings().triage_topic_arn}[team]
-    attributes = {"caseId": case_id, "step": step, "priority": message.get("priority") or "normal"}
-    if team == "triage":
+    return _publish(_team_topic(team), f"Case {case_id}: {step.replace('_', ' ').lower()}", message,
+                    _team_attributes(team, case_id, step, message))
+
+
+def _team_topic(team: str) -> str:
+    return {"agents": settings().agents_topic_arn, "triage": settings().triage_topic_arn}[team]
+
+
+def _team_attributes(team: str, case_id: str, step: str, message: dict) -> dict[str, str | int]:
+    attributes: dict[str, str | int] = {"caseId": case_id, "step": step, "priority": message.get("priority") or "normal"}
+    if team == "triage":  # every triage message carries the team, or a team's filtered subscription misses it
         attributes["team"] = message.get("team") or "support"
-    return _publish(topic, f"Case {case_id}: {step.replace('_', ' ').lower()}", message, attributes)
+    return attributes
 
 
 def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: bool, message: dict) -> str:
@@ -46,8 +54,8 @@ def notify_breach_warning(case_id: str, step: str, level: int, team: str | None,
     """A deadline is close: whoever must act now hears it first (the team at level 0, else that level's tier)."""
     subject = f"Deadline soon: case {case_id} ({step})"
     if level == 0 and team:
-        return _publish({"agents": settings().agents_topic_arn, "triage": settings().triage_topic_arn}[team],
-                        subject, {**message, "warning": True}, {"caseId": case_id, "step": step, "warning": True})
+        return _publish(_team_topic(team), subject, {**message, "warning": True},
+                        {**_team_attributes(team, case_id, step, message), "warning": True})
     return _publish(settings().escalations_topic_arn, subject, {**message, "warning": True},
                     {"level": max(level, 1), "step": step, "hardLimit": False, "warning": True, "caseId": case_id})
 

@@ -170,6 +170,13 @@ class PileOn(_Section):
                               "post an update here as soon as we can. Sorry for the trouble.")
 
 
+class Echoes(_Section):
+    # a mention that only repeats one of our own recent public replies is our words coming back: dismissed at once
+    dismiss: bool = True
+    similarity: float = Field(default=0.9, gt=0, le=1)  # this alike (0-1) to one of our replies is an echo
+    window_days: int = Field(default=7, ge=1)  # how far back our replies count
+
+
 class Policy(_Section):
     business_hours: BusinessHours = BusinessHours()
     guardrails: Guardrails = Guardrails()
@@ -177,6 +184,7 @@ class Policy(_Section):
     routing: Routing = Routing()
     indirect: Indirect = Indirect()
     pile_on: PileOn = PileOn()
+    echoes: Echoes = Echoes()
     _calendar: BusinessCalendar = PrivateAttr()
 
     def model_post_init(self, context: object) -> None:

@@ -83,6 +83,6 @@ def test_every_broken_rule_is_reported():
 def test_an_echo_is_our_reply_repeated_not_a_customer_in_their_own_words():
     from socialcare.guardrails import echoes
     ours = RECENT[0]
-    assert echoes(f"@AcmeSupport {ours}", RECENT) == ours
-    assert echoes(f"lol {ours}", RECENT) == ours
-    assert echoes("Hi, my kettle arrived with a cracked lid, can you help?", RECENT) == ""
+    assert echoes(f"@AcmeSupport {ours}", RECENT, 0.9) == ours
+    assert echoes(f"lol {ours}", RECENT, 0.9) == ours
+    assert echoes("Hi, my kettle arrived with a cracked lid, can you help?", RECENT, 0.9) == ""

@@ -9,8 +9,6 @@ from socialcare.policy import policy
 from socialcare.storage.records import CaseRecord
 from socialcare.storage.replies import RecentRepliesRepository
 
-ECHO_WINDOW_DAYS = 7
-
 
 def check_reply(case: CaseRecord, text: str, automatic: bool = False,
                 replies: RecentRepliesRepository | None = None) -> None:
@@ -30,8 +28,12 @@ def check_reply(case: CaseRecord, text: str, automatic: bool = False,
 def echo_of_our_reply(case: CaseRecord, replies: RecentRepliesRepository | None = None) -> str:
     """The brand's recent public reply that the case's opening mention only repeats ("" when it says something of
     its own): such a mention is our own words coming back, not a customer asking."""
-    since = (datetime.now(UTC) - timedelta(days=ECHO_WINDOW_DAYS)).isoformat()
-    return echoes(case.summary_text or "", (replies or RecentRepliesRepository()).since(since, not_to=""))
+    rules = policy().echoes
+    if not rules.dismiss:
+        return ""
+    since = (datetime.now(UTC) - timedelta(days=rules.window_days)).isoformat()
+    return echoes(case.summary_text or "", (replies or RecentRepliesRepository()).since(since, not_to=""),
+                  rules.similarity)
 
 
 def remember_reply(case: CaseRecord, kind: str, text: str, replies: RecentRepliesRepository | None = None) -> None:

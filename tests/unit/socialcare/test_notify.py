@@ -1,0 +1,33 @@
+"""Mirrors layers/domain/socialcare/notify.py: who hears what, through real SNS filter policies (moto) on the topics
+of template.yaml, subscribed the way README "Clocks and escalation" tells a company to."""
+from socialcare import notify
+from socialcare.config import settings
+
+
+def subscribe(cloud, topic: str, inbox: str, filter_policy: dict) -> str:
+    arn = {"TriageTopic": settings().triage_topic_arn, "EscalationsTopic": settings().escalations_topic_arn}[topic]
+    return cloud.subscribe_inbox(topic, arn, filter_policy=filter_policy, inbox=inbox)
+
+
+def received(cloud, inbox: str) -> list[tuple[str, str]]:
+    return [(n["attributes"]["caseId"], n["subject"]) for n in cloud.notifications(inbox)]
+
+
+def test_each_triage_team_hears_its_hand_offs_and_their_warnings_only(cloud):
+    deliveries = subscribe(cloud, "TriageTopic", "deliveries-team", {"team": ["deliveries"]})
+    support = subscribe(cloud, "TriageTopic", "support-team", {"team": ["support"]})
+    notify.notify_team("triage", "x-1", "TRIAGE_CLAIM", {"caseId": "x-1", "team": "deliveries"})
+    notify.notify_breach_warning("x-1", "TRIAGE_CLAIM", 0, "triage", {"caseId": "x-1", "team": "deliveries"})
+    notify.notify_team("triage", "x-2", "TRIAGE_CLAIM", {"caseId": "x-2"})  # no team routed: the default
+    assert received(cloud, deliveries) == [("x-1", "Case x-1: triage claim"),
+                                           ("x-1", "Deadline soon: case x-1 (TRIAGE_CLAIM)")]
+    assert received(cloud, support) == [("x-2", "Case x-2: triage claim")]
+
+
+def test_each_tier_hears_its_level_and_the_leads_hear_incidents(cloud):
+    leads = subscribe(cloud, "EscalationsTopic", "team-lead", {"level": [{"numeric": ["=", 1]}]})
+    manager = subscribe(cloud, "EscalationsTopic", "manager", {"level": [{"numeric": ["=", 2]}]})
+    notify.notify_escalation("x-1", "ACKNOWLEDGE", 2, False, {"caseId": "x-1"})
+    notify.notify_incident("incident-app-1", "app", 3, ["x-1", "x-2", "x-3"], "We know...")
+    assert received(cloud, manager) == [("x-1", "Escalation 2: case x-1 (ACKNOWLEDGE)")]
+    assert received(cloud, leads) == [("incident-app-1", "Incident: 3 people about app")]
