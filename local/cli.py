@@ -80,6 +80,12 @@ def print_case(case: dict) -> None:
     print(f"  escalation  level {case['escalationLevel']}{hard}")
     print(f"  deadline    {case['deadline'] or '-'}")
     print(f"  owner       {case['owner'] or '-'}   mentions {case['mentions']}   DM received {case['dmReceived']}")
+    incident = f"   incident {case['incident']}" if case.get("incident") else ""
+    print(f"  priority    {case['priority']}   team {case['team'] or '-'}{incident}")
+    if case.get("flagged"):
+        print(f"  FLAGGED     {case['flagged']}: check before answering; no automatic notices")
+    if case.get("draftReply"):
+        print(f"  draft reply {case['draftReply']}")
     if case.get("closedReason"):
         print(f"  closed      {case['closedAt']}  ({case['closedReason']})")
     print(f"  said        {case['text']}")
@@ -104,6 +110,8 @@ def describe(entry: dict) -> str:
     if event in ("posted publicly", "sent privately"):
         text = f": \"{entry['text']}\"" if entry.get("text") else ""
         return f"{event} [{entry['kind']}] as {entry['platformPostId']}{text}"
+    if event == "breach warning":
+        return f"deadline soon: warned whoever must act ({entry['step']}, due {entry['deadline']})"
     if event == "customer DM received":
         return "customer DM received (kept private)"
     if event == "closed":

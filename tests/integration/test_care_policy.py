@@ -111,6 +111,11 @@ def test_a_severe_case_reaches_the_second_tier_at_once_and_the_agents_get_a_draf
     tier = cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
                                    if n["message"]["caseId"] == "generic-9301"], what="the first tier")
     assert tier[0]["attributes"]["level"] == "2"
+    # The case shows the draft while it waits for the acknowledgement; the draft went nowhere by itself
+    assert case["draftReply"] == draft
+    assert not any(e["event"] == "posted publicly" for e in case["timeline"])
+    assert act(cloud, "generic-9301", "acknowledge", replyText=draft).status == 200
+    assert "draftReply" not in wait_until_waiting(cloud, "generic-9301", "customer-dm")
 
 
 def test_the_hand_off_goes_to_the_team_a_routing_rule_names(make_cloud, monkeypatch, tmp_path):

@@ -373,6 +373,8 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result["closedReason"] = case.closed_reason
     result["publicNote"] = case.public_note
     result["dmReceived"] = bool(case.dm_received)
+    if case.status == lifecycle.OPEN and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
+        result["draftReply"] = case.draft_reply  # a starting point for the agent; never posted by itself
     result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
                           for e in repo.timeline(case_id)]
     return result

@@ -1,0 +1,31 @@
+"""Mirrors local/cli.py: what a support lead reads at the terminal."""
+from local.cli import describe, print_case
+
+CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
+        "waitingFor": "acknowledge", "escalationLevel": 0, "hardLimitReached": False,
+        "deadline": "2026-11-23T10:00:00.000Z", "owner": None, "mentions": 1, "dmReceived": False,
+        "closedReason": None, "text": "@brand three weeks and my parcel is still in transit", "priority": "high",
+        "team": "deliveries", "flagged": None, "incident": "incident-delivery-20261123-094500",
+        "draftReply": "Hi Dana, we're so sorry: three weeks and your parcel is still in transit.",
+        "timeline": [{"at": "2026-11-23T09:50:00.000Z", "event": "breach warning", "step": "ACKNOWLEDGE", "level": 0,
+                      "deadline": "2026-11-23T10:00:00.000Z"}]}
+
+
+def test_show_prints_priority_team_incident_and_the_draft_to_start_from(capsys):
+    print_case(CASE)
+    out = capsys.readouterr().out
+    assert "  priority    high   team deliveries   incident incident-delivery-20261123-094500\n" in out
+    assert "  draft reply Hi Dana, we're so sorry: three weeks and your parcel is still in transit.\n" in out
+    assert "FLAGGED" not in out
+
+
+def test_a_flagged_author_is_said_loudly(capsys):
+    print_case({**CASE, "flagged": "2 earlier cases dismissed as abusive", "draftReply": None})
+    out = capsys.readouterr().out
+    assert "  FLAGGED     2 earlier cases dismissed as abusive: check before answering" in out
+    assert "draft reply" not in out
+
+
+def test_a_breach_warning_reads_as_a_deadline_soon():
+    assert describe(CASE["timeline"][0]) == ("deadline soon: warned whoever must act (ACKNOWLEDGE, due "
+                                             "2026-11-23T10:00:00.000Z)")
