@@ -1,4 +1,4 @@
-"""Workarounds for moto 5.2.5: three bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3) and its
+"""Workarounds for moto 5.2.5: four bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3) and its
 backends' lack of thread safety. Local runs and tests only; each touches moto internals, so they are applied only to
 the version they were checked on."""
 from __future__ import annotations
@@ -66,6 +66,63 @@ def _stop_interrupts_callbacks() -> None:
     Environment.set_error = set_error
 
 
+def _timed_out_tokens_are_refused() -> None:
+    """A task token whose wait timed out is still accepted by SendTaskSuccess/Failure, which then do nothing (AWS
+    answers TaskTimedOut): an agent acting just as a clock fires would see 200 and the action would vanish. Two
+    moto bugs: the timed-out wait never marks its endpoint, and the backend's check of a marked endpoint tests the
+    wrapper instead of the error it wraps (and cannot build its exceptions). Both fixed, so the API's 409 path runs
+    locally as it does on AWS."""
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.exceptions import InvalidToken
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackConsumerTimeout,
+        CallbackNotifyConsumerError,
+        CallbackOutcomeFailure,
+        CallbackOutcomeSuccess,
+    )
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    original_wait = StateTaskServiceCallback._wait_for_task_token_timeout
+
+    class TaskTimedOut(AWSError):
+        TYPE, STATUS = "TaskTimedOut", 400
+
+    class TaskDoesNotExist(AWSError):
+        TYPE, STATUS = "TaskDoesNotExist", 400
+
+    def wait_for_task_token_timeout(self, timeout_seconds, callback_endpoint):
+        outcome = original_wait(self, timeout_seconds, callback_endpoint)
+        if outcome is None:
+            callback_endpoint.report(CallbackConsumerTimeout())
+        return outcome
+
+    def deliver(backend, task_token, outcome, executions) -> None:
+        for execution in executions:
+            try:
+                if execution.exec_worker.env.callback_pool_manager.notify(callback_id=task_token, outcome=outcome):
+                    return
+            except CallbackNotifyConsumerError as error:
+                if isinstance(error.callback_consumer_error, CallbackConsumerTimeout):
+                    raise TaskTimedOut("Task Timed Out: the task's wait timed out") from None
+                raise TaskDoesNotExist("Task does not exist anymore") from None
+        raise InvalidToken("Invalid token")
+
+    def send_task_success(self, task_token, outcome):
+        deliver(self, task_token, CallbackOutcomeSuccess(callback_id=task_token, output=outcome),
+                self._get_executions(ExecutionStatus.RUNNING))
+
+    def send_task_failure(self, task_token, error=None, cause=None):
+        deliver(self, task_token, CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause),
+                self._get_executions())
+
+    StateTaskServiceCallback._wait_for_task_token_timeout = wait_for_task_token_timeout
+    StepFunctionsParserBackend.send_task_success = send_task_success
+    StepFunctionsParserBackend.send_task_failure = send_task_failure
+
+
 def _requests_are_atomic() -> None:
     """moto's in-memory backends are not thread-safe (a DynamoDB query can iterate a table while another thread writes
     to it: "dictionary changed size during iteration"), and so a conditional write is not atomic across threads. Real
@@ -93,5 +150,6 @@ def apply_all() -> None:
     _send_task_failure_keeps_cause()
     _start_time_is_iso()
     _stop_interrupts_callbacks()
+    _timed_out_tokens_are_refused()
     _requests_are_atomic()
     _applied = True

@@ -70,3 +70,52 @@ def test_an_unclaimed_hand_off_escalates_and_can_still_be_claimed(make_cloud):
     wait_until_waiting(cloud, case_id, "claim")
     assert act(cloud, case_id, "claim", owner="dana").status == 200
     assert wait_until_waiting(cloud, case_id, "resolve")["owner"] == "dana"
+
+
+def test_the_token_of_a_wait_that_timed_out_is_refused_and_the_case_keeps_waiting(make_cloud):
+    from socialcare import workflow
+    from socialcare.errors import InvalidCaseTransitionError
+    from socialcare.storage.cases import CasesRepository
+    # Given a case waiting for its acknowledgement, and the task token of that wait
+    cloud = make_cloud(ACK_SLA_SECONDS=1, ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3)
+    deliver(cloud, mention("6101", author_id="3101"))
+    wait_until_waiting(cloud, "generic-6101", "acknowledge")
+    old_token = CasesRepository().get("generic-6101").task_token
+    # When the clock fires and the same wait restarts with a new token
+    cloud.wait_for(lambda: show(cloud, "generic-6101")["escalationLevel"] == 1, what="level 1")
+    wait_until_waiting(cloud, "generic-6101", "acknowledge")
+    # Then the old token is refused (AWS: TaskTimedOut), as the agent API's 409 "reload the case" needs
+    try:
+        workflow.resume(old_token, {"replyText": "late"})
+        raise AssertionError("a timed-out token was accepted")
+    except InvalidCaseTransitionError as refused:
+        assert "moved on" in str(refused)
+    assert show(cloud, "generic-6101")["waitingFor"] == "acknowledge"
+
+
+def test_an_action_racing_the_clock_is_a_409_without_a_trace_and_succeeds_when_retried(make_cloud, monkeypatch):
+    from socialcare import workflow
+    from socialcare.errors import InvalidCaseTransitionError
+    cloud = make_cloud(ACK_SLA_SECONDS=2, ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3)
+    deliver(cloud, mention("6102", author_id="3102"))
+    wait_until_waiting(cloud, "generic-6102", "acknowledge")
+    # Given the acknowledgement's wait times out just as the agent's action resumes it (Step Functions refuses)
+    real_resume, calls = workflow.resume, {"count": 0}
+
+    def timed_out_once(token, output):
+        calls["count"] += 1
+        if calls["count"] == 1:
+            raise InvalidCaseTransitionError("the step has just moved on (its clock ran out); reload the case")
+        return real_resume(token, output)
+    monkeypatch.setattr(workflow, "resume", timed_out_once)
+    reply = "So sorry about this, we're on it. Could you send us a DM?"
+    refused = act(cloud, "generic-6102", "acknowledge", replyText=reply)
+    # Then the agent hears 409 and the timeline shows no acknowledgement that did not happen
+    assert refused.status == 409 and "reload" in refused.json()["message"]
+    assert "acknowledge" not in [e["event"] for e in show(cloud, "generic-6102")["timeline"]]
+    # and once the escalation restarts the wait, acting again posts the reply once
+    wait_until_waiting(cloud, "generic-6102", "acknowledge")
+    assert act(cloud, "generic-6102", "acknowledge", replyText=reply).status == 200
+    case = wait_until_waiting(cloud, "generic-6102", "customer-dm")
+    assert [e["kind"] for e in case["timeline"] if e["event"] == "posted publicly"] == ["acknowledgement",
+                                                                                       "dm-invitation"]

@@ -280,12 +280,18 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
     else:
         raise InvalidCaseTransitionError("the case keeps changing; reload it and try again")
     token = case.task_token
-    repo.add_event(case_id, f"action:{action}:{case.step}:{token[-12:]}", action,
-                   {"by": agent, "step": case.step, **_public_fields(action, fields)})
-    if action == lifecycle.DISMISS:
-        workflow.fail(token, "CaseDismissed", fields["reason"])
-    else:
-        workflow.resume(token, output)
+    event_key = f"action:{action}:{case.step}:{token[-12:]}"
+    repo.add_event(case_id, event_key, action, {"by": agent, "step": case.step, **_public_fields(action, fields)})
+    try:
+        if action == lifecycle.DISMISS:
+            workflow.fail(token, "CaseDismissed", fields["reason"])
+        else:
+            workflow.resume(token, output)
+    except InvalidCaseTransitionError:
+        # the wait timed out as we took its token: the clock's escalation restarts the same wait with a new
+        # token, and the agent is told to act again (409); the timeline keeps no action that did not happen
+        repo.remove_event(case_id, event_key)
+        raise
     return {"caseId": case_id, "action": action, "step": case.step}
 
 

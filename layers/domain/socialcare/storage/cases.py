@@ -132,6 +132,10 @@ class CasesRepository:
             raise
         return True
 
+    def remove_event(self, case_id: str, event_key: str) -> None:
+        """Take back an entry for something that did not happen after all (an action on a step that moved on)."""
+        CaseRecord(case_id, f"{TIMELINE_PREFIX}{event_key}").delete()
+
     def get_event(self, case_id: str, event_key: str) -> CaseRecord | None:
         try:
             return CaseRecord.get(case_id, f"{TIMELINE_PREFIX}{event_key}", consistent_read=True)
