@@ -1,7 +1,8 @@
 """`make demo`: a scripted morning on the local cloud, clocks compressed to seconds.
 
-Four customers, driven over HTTP exactly as a platform and the agents would (signed webhook deliveries, the agent
-API); then each case's path through the state machine and its timeline.
+Customers and agents driven over HTTP exactly as a platform and the agents would (signed webhook deliveries, the
+agent API), under the care policy in local/demo-policy.yaml (the defaults plus two routing rules); then each case's
+path through the state machine, its timeline, and who heard what.
 """
 from __future__ import annotations
 
@@ -12,14 +13,32 @@ import threading
 import time
 import traceback
 
+from pathlib import Path
+
 import requests
 
 from local.cli import describe
 from local.server import LocalServer
 
 DEMO_CLOCKS = {"ACK_SLA_SECONDS": 2, "ACK_HARD_LIMIT_SECONDS": 8, "MAX_ESCALATION_LEVEL": 3,
-               "DM_WAIT_SECONDS": 30, "TRIAGE_CLAIM_SECONDS": 30, "RESOLVE_SECONDS": 30, "FOLLOW_UP_SECONDS": 30}
+               "DM_WAIT_SECONDS": 30, "TRIAGE_CLAIM_SECONDS": 30, "RESOLVE_SECONDS": 30, "FOLLOW_UP_SECONDS": 30,
+               "PRE_BREACH_WARNING_SECONDS": 1}
+DEMO_POLICY = Path(__file__).with_name("demo-policy.yaml")
 TIERS = {1: "team lead", 2: "support manager", 3: "head of customer care"}
+TRIAGE_TEAMS = ["support", "deliveries", "devices"]  # each subscribes to the triage topic with a filter on `team`
+NOTES: dict[str, list[str]] = {}  # what a scenario saw on the way, printed under its case
+
+
+def note(title: str, line: str) -> None:
+    NOTES.setdefault(title, []).append(line)
+
+
+class NotReached(TimeoutError):
+    """A case did not get where the scenario expected: the demo shows the case as it is."""
+
+    def __init__(self, case_id: str, message: str):
+        super().__init__(message)
+        self.case_id = case_id
 
 
 class Customer:
@@ -54,16 +73,27 @@ class Agent:
             if response.status_code == 200 and condition(response.json()):
                 return response.json()
             time.sleep(0.1)
-        raise TimeoutError(f"{case_id}: {what} not reached in {timeout}s")
+        raise NotReached(case_id, f"{case_id}: {what} not reached in {timeout}s")
 
     def waiting_for(self, case_id: str, action: str) -> dict:
         return self.wait_until(case_id, lambda c: c.get("waitingFor") == action, f"waiting for {action}")
 
     def act(self, case_id: str, action: str, **fields) -> int:
-        response = requests.post(f"{self.url}/cases/{case_id}/{action}", json=fields, headers=self.headers, timeout=10)
+        """Act as an agent would: on a 409 because the clock fired just then, reload the case and act again."""
+        for _ in range(5):
+            response = self.try_act(case_id, action, **fields)
+            if response.status_code != 409:
+                break
+            self.wait_until(case_id, lambda c: c.get("waitingFor") in ((action,) if action != "dismiss" else
+                                                                       ("acknowledge", "claim", "resolve",
+                                                                        "follow-up", "customer-dm")),
+                            f"waiting again for {action}")
         if response.status_code != 200:
             raise RuntimeError(f"{action} on {case_id}: {response.status_code} {response.text}")
         return response.status_code
+
+    def try_act(self, case_id: str, action: str, **fields) -> requests.Response:
+        return requests.post(f"{self.url}/cases/{case_id}/{action}", json=fields, headers=self.headers, timeout=10)
 
 
 def complaint_through_all_five_steps(url: str) -> str:
@@ -105,8 +135,8 @@ def spam_dismissed_while_it_waits(url: str) -> str:
 
 def same_delivery_twice_and_a_second_mention(url: str) -> str:
     carol = Customer(url, "1004", "@carol")
-    carol.post("carol-1", "@brand the app logs me out every five minutes", delivery_id="carol-delivery")
-    carol.post("carol-1", "@brand the app logs me out every five minutes", delivery_id="carol-delivery")
+    carol.post("carol-1", "@brand my kettle switches itself off every five minutes", delivery_id="carol-delivery")
+    carol.post("carol-1", "@brand my kettle switches itself off every five minutes", delivery_id="carol-delivery")
     case_id = "generic-carol-1"
     agent = Agent(url, "maria")
     agent.waiting_for(case_id, "acknowledge")
@@ -115,16 +145,84 @@ def same_delivery_twice_and_a_second_mention(url: str) -> str:
     return case_id
 
 
+DRAFT_AND_GUARDRAILS = "A draft to start from, a reply the guardrails refuse, the hand-off routed to its team"
+
+
+def draft_refused_reply_and_routing(url: str) -> str:
+    dana, maria = Customer(url, "1005", "@dana"), Agent(url, "maria")
+    dana.post("dana-1", "@brand three weeks and my parcel is still in transit. Where is it?")
+    case_id = "generic-dana-1"
+    draft = maria.waiting_for(case_id, "acknowledge")["draftReply"]
+    note(DRAFT_AND_GUARDRAILS, f"the agents' draft: \"{draft}\"")
+    asked = "So sorry Dana! What's your order number and email address?"
+    refused = maria.try_act(case_id, "acknowledge", replyText=asked)
+    rules = "; ".join(f"{r['rule']} ({r['words']!r})" for r in refused.json()["rejections"])
+    note(DRAFT_AND_GUARDRAILS, f"maria tries \"{asked}\" → {refused.status_code}: {rules}; nothing posted")
+    maria.act(case_id, "acknowledge", replyText=draft)
+    maria.waiting_for(case_id, "customer-dm")
+    dana.post("dana-dm-1", "It's order 5512, email me at dana@example.com", kind="dm")
+    maria.waiting_for(case_id, "claim")
+    return case_id
+
+
+URGENT = "Smoke from a charger: urgent, the second tier hears at once"
+
+
+def urgent_complaint(url: str) -> str:
+    Customer(url, "1006", "@femi").post("femi-1", "@brand my new charger gave off smoke and melted. Is it safe??")
+    case_id = "generic-femi-1"
+    lead = Agent(url, "maria")
+    case = lead.waiting_for(case_id, "acknowledge")
+    note(URGENT, f"assessed: priority {case['priority']}, team {case['team']}")
+    lead.act(case_id, "acknowledge", replyText="Femi, smoke from a charger is serious and we're sorry. Please unplug "
+                                               "it and send us a DM so we can put this right today.")
+    lead.waiting_for(case_id, "customer-dm")
+    return case_id
+
+
+PILE_ON = "Three people say the app is down: one incident, the leads alerted once"
+
+
+def pile_on(url: str) -> str:
+    Customer(url, "1007", "@eve").post("eve-1", "@brand the app is down again, can't log in")
+    Customer(url, "1008", "@fay").post("fay-1", "@brand app crash every time I open it, useless")
+    # an indirect post (the brand named, not addressed): watched, until the pile-on makes it a case
+    Customer(url, "1009", "@gus").post("gus-1", "acme app down for anyone else? useless", kind="keyword")
+    agent = Agent(url, "lead")
+    for case_id in ("generic-eve-1", "generic-fay-1", "generic-gus-1"):
+        agent.wait_until(case_id, lambda c: c.get("incident"), "grouped in the incident")
+    return "generic-eve-1"
+
+
+ECHO = "Our own reply posted back at us: dismissed as an echo"
+
+
+def our_reply_echoed(url: str) -> str:
+    hal, agent = Customer(url, "1010", "@hal"), Agent(url, "maria")
+    hal.post("hal-1", "@brand the lid of my kettle cracked on day one")
+    agent.waiting_for("generic-hal-1", "acknowledge")
+    reply = "Hal, sorry the kettle lid cracked on day one. A new lid is on its way to you today."
+    agent.act("generic-hal-1", "acknowledge", replyText=reply)
+    Customer(url, "1011", "@ivy").post("ivy-1", f"@brand {reply}")
+    agent.wait_until("generic-ivy-1", lambda c: c["status"] == "DISMISSED", "dismissed")
+    return "generic-ivy-1"
+
+
 SCENARIOS = [
     ("A complaint through all five steps", complaint_through_all_five_steps),
     ("A complaint nobody acknowledges", complaint_nobody_acknowledges),
     ("Spam, dismissed while it waits", spam_dismissed_while_it_waits),
     ("The same delivery twice, then a second mention by the same author", same_delivery_twice_and_a_second_mention),
+    (DRAFT_AND_GUARDRAILS, draft_refused_reply_and_routing),
+    (URGENT, urgent_complaint),
+    (PILE_ON, pile_on),
+    (ECHO, our_reply_echoed),
 ]
 
 
 def main() -> int:
     os.environ.setdefault("LOCAL_SERVER_QUIET", "1")
+    os.environ["POLICY_FILE"] = str(DEMO_POLICY)
     started = time.monotonic()
     clocks = ", ".join(f"{k.removesuffix('_SECONDS').lower()}={v}{'s' if k.endswith('SECONDS') else ''}"
                        for k, v in DEMO_CLOCKS.items())
@@ -135,6 +233,9 @@ def main() -> int:
         for level in TIERS:  # each tier subscribes to the one escalations topic with a filter on the level
             cloud.subscribe_inbox("EscalationsTopic", topic, {"level": [{"numeric": ["=", level]}]},
                                   inbox=f"tier-{level}")
+        triage = cloud.resolver.physical("TriageTopic")["TopicArn"]
+        for team in TRIAGE_TEAMS:
+            cloud.subscribe_inbox("TriageTopic", triage, {"team": [team]}, inbox=f"team-{team}")
         results: dict[str, str | Exception] = {}
 
         def run(title, scenario):
@@ -154,20 +255,30 @@ def main() -> int:
             outcome = results[title]
             print(f"{number}. {title}")
             if isinstance(outcome, Exception):
-                print(f"   FAILED: {outcome}\n")
-                continue
+                print(f"   FAILED: {outcome}")
+                if not isinstance(outcome, NotReached):
+                    print()
+                    continue
+                outcome = outcome.case_id
             case = agent.case(outcome)
             executions = [e for e in cloud.executions() if e["name"] == outcome]
             print(f"   case {outcome}: {case['status']}, step {case['step']}, escalation level "
                   f"{case['escalationLevel']}{' (hard limit reached)' if case['hardLimitReached'] else ''}, "
-                  f"{case['mentions']} mention(s), {len(executions)} execution(s) named {outcome}")
+                  f"{case['mentions']} mention(s), {len(executions)} execution(s) named {outcome}, "
+                  f"priority {case['priority']}, team {case['team']}")
+            for line in NOTES.get(title, []):
+                print(f"   {line}")
             print("   path:  " + " → ".join(_compact(cloud.path(outcome))))
             print("   timeline:")
             opened = case["timeline"][0]["at"]
             for entry in case["timeline"]:
                 print(f"     +{_seconds_since(opened, entry['at']):5.1f}s  {describe(entry)}")
-            if title == "A complaint nobody acknowledges":
+            if title in ("A complaint nobody acknowledges", URGENT):
                 _print_tiers(cloud, outcome)
+            if title == DRAFT_AND_GUARDRAILS:
+                _print_teams(cloud, outcome)
+            if title == PILE_ON:
+                _print_incident(cloud, agent)
             print()
         print(f"sandbox posts are recorded on each case; nothing was sent anywhere. "
               f"{time.monotonic() - started:.1f}s in all.")
@@ -177,9 +288,28 @@ def main() -> int:
 def _print_tiers(cloud, case_id: str) -> None:
     print("   who heard it (each tier's filter policy on the escalations topic):")
     for level, tier in TIERS.items():
-        heard = [n for n in cloud.notifications(f"tier-{level}") if n["message"]["caseId"] == case_id]
+        heard = [n for n in cloud.notifications(f"tier-{level}") if n["message"].get("caseId") == case_id]
         subjects = "; ".join(n["subject"] for n in heard) or "nothing"
         print(f"     level {level}  {tier:<22} {subjects}")
+
+
+def _print_teams(cloud, case_id: str) -> None:
+    print("   who heard the hand-off (each triage team's filter policy on `team`):")
+    for team in TRIAGE_TEAMS:
+        heard = [n for n in cloud.notifications(f"team-{team}") if n["message"]["caseId"] == case_id]
+        print(f"     {team:<12} {'; '.join(n['subject'] for n in heard) or 'nothing'}")
+
+
+def _print_incident(cloud, agent: Agent) -> None:
+    alerts = [n for n in cloud.notifications("tier-1") if n["attributes"].get("incident") == "true"]
+    print(f"   the team lead heard {len(alerts)} incident alert(s):")
+    for alert in alerts:
+        message = alert["message"]
+        print(f"     {alert['subject']}: cases {', '.join(message['cases'])}")
+        print(f"     drafted holding statement: \"{message['draftHoldingStatement']}\"")
+        for case_id in message["cases"]:
+            case = agent.case(case_id)
+            print(f"       {case_id:<16} {case['author']:<6} priority {case['priority']:<7} incident {case['incident']}")
 
 
 def _compact(path: list[str]) -> list[str]:

@@ -1,8 +1,9 @@
-"""Workarounds for moto 5.2.5: four bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3) and its
+"""Workarounds for moto 5.2.5: five bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3) and its
 backends' lack of thread safety. Local runs and tests only; each touches moto internals, so they are applied only to
 the version they were checked on."""
 from __future__ import annotations
 
+import copy
 import datetime
 import threading
 
@@ -123,6 +124,82 @@ def _timed_out_tokens_are_refused() -> None:
     StepFunctionsParserBackend.send_task_failure = send_task_failure
 
 
+def _a_timeout_and_an_answer_never_both_win() -> None:
+    """A task's timeout is decided by one thread and the answer (SendTaskSuccess) taken by another, with no lock
+    between: an answer that lands as the clock fires is accepted and then discarded by the timeout, so the agent
+    sees 200 and nothing happens. On AWS exactly one wins. Here too: at the timeout, under the same lock as the
+    answers, an answer already in wins (the task finishes); otherwise the token is marked timed out, so a later
+    answer gets TaskTimedOut."""
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import EvalTimeoutError
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout, CallbackPoolManager
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+    decision = threading.Lock()
+    original_notify = CallbackPoolManager.notify
+
+    def notify(self, callback_id, outcome):
+        with decision:
+            return original_notify(self, callback_id, outcome)
+
+    def answered_in_time(frame, terminated) -> bool:
+        token = frame.states.context_object.context_object_data.get("Task", {}).get("Token")
+        endpoint = frame.callback_pool_manager.get(token) if token else None
+        if endpoint is None:
+            return terminated.is_set()
+        with decision:
+            answered = endpoint.get_outcome() is not None
+            if not answered:
+                endpoint.report(CallbackConsumerTimeout())
+        if answered:
+            terminated.wait()  # the answer is being taken up: let the task finish with it
+        return answered
+
+    def evaluate_with_timeout(self, env) -> None:  # moto 5.2.5's ExecutionState._evaluate_with_timeout, plus one line
+        self.timeout.eval(env=env)
+        timeout_seconds = env.stack.pop()
+        frame = env.open_frame()
+        frame.states.reset(input_value=env.states.get_input())
+        frame.stack = copy.deepcopy(env.stack)
+        execution_outputs: list = []
+        execution_exceptions: list = [None]
+        terminated = threading.Event()
+
+        def exec_and_notify():
+            try:
+                self._eval_execution(frame)
+                execution_outputs.extend(frame.stack)
+            except Exception as ex:
+                execution_exceptions.append(ex)
+            terminated.set()
+
+        thread = threading.Thread(target=exec_and_notify, daemon=True)
+        TMP_THREADS.append(thread)
+        thread.start()
+        finished_on_time = terminated.wait(timeout_seconds) or answered_in_time(frame, terminated)  # the one line
+        frame.set_ended()
+        env.close_frame(frame)
+        execution_exception = execution_exceptions.pop()
+        if execution_exception:
+            raise execution_exception
+        if not finished_on_time:
+            raise EvalTimeoutError()
+        execution_output = execution_outputs.pop()
+        env.stack.append(execution_output)
+        if not self._is_language_query_jsonpath():
+            env.states.set_result(execution_output)
+        if self.assign_decl:
+            self.assign_decl.eval(env=env)
+        if self.result_selector:
+            self.result_selector.eval(env=env)
+        if self.result_path:
+            self.result_path.eval(env)
+        else:
+            env.states.reset(input_value=env.stack.pop())
+
+    CallbackPoolManager.notify = notify
+    ExecutionState._evaluate_with_timeout = evaluate_with_timeout
+
+
 def _requests_are_atomic() -> None:
     """moto's in-memory backends are not thread-safe (a DynamoDB query can iterate a table while another thread writes
     to it: "dictionary changed size during iteration"), and so a conditional write is not atomic across threads. Real
@@ -151,5 +228,6 @@ def apply_all() -> None:
     _start_time_is_iso()
     _stop_interrupts_callbacks()
     _timed_out_tokens_are_refused()
+    _a_timeout_and_an_answer_never_both_win()
     _requests_are_atomic()
     _applied = True

@@ -110,7 +110,7 @@ def test_a_severe_case_reaches_the_second_tier_at_once_and_the_agents_get_a_draf
     assert draft.startswith("Hi Ann, we're so sorry: your kettle caught fire.") and "DM" in draft
     tier = cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
                                    if n["message"]["caseId"] == "generic-9301"], what="the first tier")
-    assert tier[0]["attributes"]["level"] == "2"
+    assert tier[0]["attributes"]["level"] == "2" and tier[0]["subject"] == "Urgent case generic-9301 (ACKNOWLEDGE)"
     # The case shows the draft while it waits for the acknowledgement; the draft went nowhere by itself
     assert case["draftReply"] == draft
     assert not any(e["event"] == "posted publicly" for e in case["timeline"])
@@ -189,6 +189,8 @@ def test_three_people_complaining_about_the_app_make_one_incident_the_leads_hear
     for n in (9701, 9702, 9703):
         case = wait_until_waiting(cloud, f"generic-{n}", "acknowledge")
         assert case["incident"] == alerts[0]["message"]["incidentId"], n
+        # a complaint that is part of a pile-on is high priority, also the one opened before anyone knew
+        assert case["priority"] == "high", n
     # A fourth complaint joins the incident without a second alert
     deliver(cloud, mention("9704", "5704", text="@brand app down for me too"), delivery_id="d-9704")
     assert wait_until_waiting(cloud, "generic-9704", "acknowledge")["incident"] == alerts[0]["message"]["incidentId"]
@@ -248,4 +250,9 @@ def test_a_customer_who_writes_again_angrier_raises_their_cases_priority(cloud):
     deliver(cloud, mention("9902", "5901", text="@brand still waiting, no response, this is useless"),
             delivery_id="d-9902")
     case = cloud.wait_for(lambda: (c := show(cloud, "generic-9901"))["priority"] == "high" and c, what="high")
-    assert any(e["event"] == "priority raised" for e in case["timeline"])
+    assert [e["why"] for e in case["timeline"] if e["event"] == "priority raised"] == ["the customer wrote again"]
+    # and the tier a high priority names (the team lead) hears of it at once, without waiting for a deadline
+    told = cloud.wait_for(lambda: [n for n in cloud.notifications("EscalationsTopic-inbox")
+                                   if n["attributes"].get("caseId") == "generic-9901"], what="the first tier")
+    assert [(n["subject"], n["attributes"]["level"], n["attributes"]["priority"]) for n in told] == [
+        ("High priority case generic-9901 (ACKNOWLEDGE)", "1", "high")]

@@ -85,6 +85,14 @@ def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: da
     )
 
 
+def pile_on_priority(opening: dict) -> str:
+    """The priority of a complaint that turned out to be part of a pile-on, from its opening assessment (`to_detail`):
+    as if it had been assessed knowing the pile-on."""
+    if opening.get("priority") == "urgent":
+        return "urgent"
+    return _priority(True, False, opening.get("reach") or "low", bool(opening.get("repeatedContact")), True, False)
+
+
 def worth_a_case(mention: Mention, assessment: Assessment, policy: Policy) -> bool:
     """A direct mention is always a case. An indirect one only when its author asks for help, or it is a complaint
     from someone with at least the policy's reach (a pile-on makes cases of the rest: see incidents)."""

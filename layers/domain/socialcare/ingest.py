@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError
 
 from socialcare import drafts, incidents, notify, workflow
-from socialcare.assessment import PRIORITIES, Assessment, EarlierCase, assess, worth_a_case
+from socialcare.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
 from socialcare.cases import clocks, lifecycle, service
 from socialcare.models import Mention, case_id_for
 from socialcare.policy import policy
@@ -87,6 +87,9 @@ def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRe
         if repo.add_event(grouped, f"incident:{incident.incident_id}", "grouped in an incident",
                           {"incident": incident.incident_id, "topic": incident.topic}):
             repo.update(grouped, [CaseRecord.incident_id.set(incident.incident_id)])
+        if grouped != case_id:  # opened before anyone knew it was a pile-on: assess it again knowing
+            service.raise_priority(grouped, pile_on_priority(_opening_assessment(grouped, repo)),
+                                   f"part of the {incident.topic} incident", repo)
     if not pile.alert_leads:
         return
     for watched in pile.watched:
@@ -116,7 +119,7 @@ def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesReposit
         case_id = repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
             if _attach(case_id, mention, repo):
-                _raise_priority(case_id, assessment, repo)
+                service.raise_priority(case_id, assessment.priority, "the customer wrote again", repo)
                 return ATTACHED, case_id
             continue  # the case closed as we attached: the author's pointer is gone, so open a new case
         try:
@@ -136,7 +139,7 @@ def _open(mention: Mention, assessment: Assessment, repo: CasesRepository) -> st
         opened_at=opened_at, platform=mention.platform, author_handle=_who(mention),
         author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
         surface=mention.extra.get("surface") or None,
-        summary_text=mention.text[:500], step="NEW", escalation_level=0, mention_count=1,
+        summary_text=mention.text[:500], step=lifecycle.NEW, escalation_level=0, mention_count=1,
         priority=assessment.priority, team=assessment.team, topic=assessment.topic or None,
         flagged_reason=assessment.flagged_reason or None, draft_reply=drafts.acknowledgement(mention, assessment),
     ))
@@ -155,17 +158,10 @@ def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> bool:
     return case is not None and case.status == lifecycle.OPEN
 
 
-def _raise_priority(case_id: str, assessment: Assessment, repo: CasesRepository) -> None:
-    """A customer who writes again (still waiting, now angrier) raises their open case's priority, never lowers it."""
-    rank = {priority: n for n, priority in enumerate(PRIORITIES)}
-    try:
-        repo.update(case_id, [CaseRecord.priority.set(assessment.priority)],
-                    condition=CaseRecord.priority.is_in(*PRIORITIES[rank[assessment.priority] + 1:]))
-    except Exception as error:
-        if not condition_failed(error):
-            raise
-        return
-    repo.add_event(case_id, f"priority:{assessment.priority}", "priority raised", {"priority": assessment.priority})
+def _opening_assessment(case_id: str, repo: CasesRepository) -> dict:
+    case = repo.get(case_id)
+    opening = repo.get_event(case_id, f"mention:{case.opening_mention_key}") if case else None
+    return opening.detail.as_dict() if opening and opening.detail else {}
 
 
 def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str, str | None]:

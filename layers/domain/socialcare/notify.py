@@ -50,6 +50,13 @@ def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: b
                     {"level": level, "step": step, "hardLimit": hard_limit_reached, "caseId": case_id})
 
 
+def notify_priority(case_id: str, step: str, level: int, priority: str, message: dict) -> str:
+    """A severe or loud case: the tier its priority names hears of it at once, before any deadline passes."""
+    subject = f"{'Urgent' if priority == 'urgent' else priority.capitalize() + ' priority'} case {case_id} ({step})"
+    return _publish(settings().escalations_topic_arn, subject, message,
+                    {"level": level, "step": step, "hardLimit": False, "priority": priority, "caseId": case_id})
+
+
 def notify_breach_warning(case_id: str, step: str, level: int, team: str | None, message: dict) -> str:
     """A deadline is close: whoever must act now hears it first (the team at level 0, else that level's tier)."""
     subject = f"Deadline soon: case {case_id} ({step})"

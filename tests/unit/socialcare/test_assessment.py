@@ -82,3 +82,11 @@ def test_topic_and_team():
     assert team_for(mention("rude staff"), policy) == "care"
     assert team_for(mention("parcels"), policy) == "care"  # whole words only
     assert topic_of("the app logs me out", POLICY) == "app" and topic_of("nice day", POLICY) == ""
+
+
+def test_a_complaint_found_to_be_part_of_a_pile_on_is_assessed_again_knowing_it():
+    from socialcare.assessment import pile_on_priority
+    assert pile_on_priority({"priority": "normal", "reach": "low", "repeatedContact": False}) == "high"
+    assert pile_on_priority({"priority": "high", "reach": "medium", "repeatedContact": True}) == "urgent"
+    assert pile_on_priority({"priority": "urgent", "reach": "low"}) == "urgent"
+    assert pile_on_priority({}) == "high"  # nothing recorded: still a complaint in a pile-on

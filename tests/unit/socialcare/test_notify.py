@@ -29,5 +29,7 @@ def test_each_tier_hears_its_level_and_the_leads_hear_incidents(cloud):
     manager = subscribe(cloud, "EscalationsTopic", "manager", {"level": [{"numeric": ["=", 2]}]})
     notify.notify_escalation("x-1", "ACKNOWLEDGE", 2, False, {"caseId": "x-1"})
     notify.notify_incident("incident-app-1", "app", 3, ["x-1", "x-2", "x-3"], "We know...")
-    assert received(cloud, manager) == [("x-1", "Escalation 2: case x-1 (ACKNOWLEDGE)")]
+    notify.notify_priority("x-9", "ACKNOWLEDGE", 2, "urgent", {"caseId": "x-9"})
+    assert received(cloud, manager) == [("x-1", "Escalation 2: case x-1 (ACKNOWLEDGE)"),
+                                        ("x-9", "Urgent case x-9 (ACKNOWLEDGE)")]
     assert received(cloud, leads) == [("incident-app-1", "Incident: 3 people about app")]

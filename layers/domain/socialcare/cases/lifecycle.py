@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from socialcare.config import Clocks
 from socialcare.errors import InvalidCaseTransitionError
 
+NEW = "NEW"  # opened; its execution has not entered the first step yet
 ACKNOWLEDGE = "ACKNOWLEDGE"
 REQUEST_DM = "REQUEST_DM"
 HAND_OFF = "HAND_OFF"

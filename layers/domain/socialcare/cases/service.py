@@ -10,6 +10,7 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
+from socialcare.assessment import PRIORITIES
 from socialcare.cases import clocks, guarding, lifecycle
 from socialcare.config import settings
 from socialcare.policy import policy
@@ -99,12 +100,39 @@ def await_action(case_id: str, step: str, task_token: str, rung: int, repo: Case
     # told once per rung: the wait that resumes after a pre-breach warning (same rung) is not news
     if team and repo.get_event(case_id, f"notify:{step}:{rung}") is None:
         notify.notify_team(team, case_id, step, _briefing(case, team, f"waiting for {waiting_for}"))
-        first_tier = policy().priority.first_tier.get(case.priority or "normal", 0)
-        if step == lifecycle.ACKNOWLEDGE and rung == 0 and first_tier:  # a loud or severe case: a tier hears at once
-            notify.notify_escalation(case_id, step, min(first_tier, settings().clocks.max_escalation_level), False,
-                                     _briefing(case, "escalations", f"new {case.priority} priority case"))
+        if step == lifecycle.ACKNOWLEDGE and rung == 0:  # a loud or severe case: a tier hears at once
+            _tell_first_tier(case, case.priority or "normal", f"new {case.priority} priority case", repo)
         repo.add_event(case_id, f"notify:{step}:{rung}", "notified", {"team": team, "step": step})
     return {"caseId": case_id, "waitingFor": waiting_for}
+
+
+def _tell_first_tier(case: CaseRecord, priority: str, reason: str, repo: CasesRepository) -> None:
+    """The tier the policy names for this priority hears of the case at once (once per priority)."""
+    level = min(policy().priority.first_tier.get(priority, 0), settings().clocks.max_escalation_level)
+    if level and repo.add_event(case.case_id, f"first-tier:{priority}", "first tier told",
+                                {"priority": priority, "level": level}):
+        notify.notify_priority(case.case_id, case.step or "", level, priority,
+                               _briefing(case, "escalations", reason))
+
+
+def raise_priority(case_id: str, priority: str, why: str, repo: CasesRepository | None = None) -> bool:
+    """Raise an open case's priority, never lower it (a customer who writes again, angrier; a complaint that turns
+    out to be part of a pile-on). A higher tier than before hears of it at once. False: it was already that high."""
+    repo = _repo(repo)
+    lower = PRIORITIES[PRIORITIES.index(priority) + 1:]
+    if not lower:
+        return False
+    try:
+        case = repo.update(case_id, [CaseRecord.priority.set(priority)],
+                           condition=(CaseRecord.status == lifecycle.OPEN) & CaseRecord.priority.is_in(*lower))
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    repo.add_event(case_id, f"priority:{priority}", "priority raised", {"priority": priority, "why": why})
+    if case.step != lifecycle.NEW:  # a case still opening tells its first tier when it first waits
+        _tell_first_tier(case, priority, f"raised to {priority} priority: {why}", repo)
+    return True
 
 
 def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> dict:
