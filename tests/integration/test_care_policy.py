@@ -25,6 +25,21 @@ def test_a_reply_asking_for_personal_data_in_public_is_a_422_and_the_case_keeps_
     wait_until_waiting(cloud, case_id, "customer-dm")
 
 
+def test_an_acknowledgement_that_invites_a_dm_is_not_followed_by_a_second_public_invitation(cloud):
+    for n, reply in ((9021, "Sorry your order arrived broken, Sam. Could you DM us so we can sort it?"),
+                     (9022, "Sorry your order arrived broken, Jo. We're looking into it right away.")):
+        deliver(cloud, mention(str(n), str(n), text="@brand my order arrived broken"), delivery_id=f"d-{n}")
+        wait_until_waiting(cloud, f"generic-{n}", "acknowledge")
+        assert act(cloud, f"generic-{n}", "acknowledge", replyText=reply).status == 200
+    # The acknowledgement that asked for a DM is the only public post; the other gets the standard invitation
+    asked = wait_until_waiting(cloud, "generic-9021", "customer-dm")["timeline"]
+    assert [e["kind"] for e in asked if e["event"] == "posted publicly"] == ["acknowledgement"]
+    assert [e["reason"] for e in asked if e["event"] == "dm invitation not posted"] == [
+        "the acknowledgement already invited a DM"]
+    other = wait_until_waiting(cloud, "generic-9022", "customer-dm")["timeline"]
+    assert [e["kind"] for e in other if e["event"] == "posted publicly"] == ["acknowledgement", "dm-invitation"]
+
+
 def test_a_near_copy_of_a_reply_sent_to_another_customer_is_refused_as_canned(cloud):
     template = "Hi {}, we're so sorry about the delay with your parcel. Please send us a DM and we'll look into it."
     for n, name in ((9011, "Ann"), (9012, "Bob")):

@@ -28,6 +28,8 @@ _ASKING = (r"(?:share|send|give|post|provide|tell|reply with|comment with|includ
            r"what(?:'s| is)|can (?:we|i) (?:get|have)|could (?:we|i) (?:get|have)|confirm)")
 # ...unless the same sentence sends it to a private channel
 _PRIVATELY = re.compile(r"\b(?:dm|dms|direct message|private message|privately|pm|inbox|message us)\b", re.IGNORECASE)
+# a reply that itself asks the customer to write privately ("send us a DM", "message us")
+_INVITES_PRIVATE_MESSAGE = re.compile(r"\b(?:dm|dms|direct message|private message|pm|message us)\b", re.IGNORECASE)
 _PHONE_REDIRECT = re.compile(
     r"\b(?:call|ring|phone|dial)\s+(?:us|our|the|customer|support|care|a member|the team|\d)[^.!?\n]*"
     r"|\b(?:customer service|support|care|help)\s*(?:line|hotline|number)\b",
@@ -63,6 +65,11 @@ def check_public_reply(text: str, surface: str, recent_replies: Iterable[str], r
             "canned reply", canned[1][:80],
             f"{canned[0]:.0%} the same as a reply recently sent to someone else; write to this customer's problem"))
     return rejections
+
+
+def invites_private_message(text: str) -> bool:
+    """Whether a reply already asks the customer to write to us privately."""
+    return bool(_INVITES_PRIVATE_MESSAGE.search(text))
 
 
 def echoes(text: str, our_replies: Iterable[str], similarity: float) -> str:

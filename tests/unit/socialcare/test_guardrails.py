@@ -86,3 +86,13 @@ def test_an_echo_is_our_reply_repeated_not_a_customer_in_their_own_words():
     assert echoes(f"@AcmeSupport {ours}", RECENT, 0.9) == ours
     assert echoes(f"lol {ours}", RECENT, 0.9) == ours
     assert echoes("Hi, my kettle arrived with a cracked lid, can you help?", RECENT, 0.9) == ""
+
+
+@pytest.mark.parametrize("reply, invites", [
+    ("Could you DM us so we can sort it?", True), ("Please send us a direct message.", True),
+    ("Message us and we'll help.", True), ("We're looking into it right away.", False),
+    ("Check your inbox for the confirmation email.", False),
+])
+def test_a_reply_that_already_invites_a_private_message(reply, invites):
+    from socialcare.guardrails import invites_private_message
+    assert invites_private_message(reply) is invites

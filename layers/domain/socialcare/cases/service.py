@@ -14,6 +14,7 @@ from socialcare.assessment import PRIORITIES
 from socialcare.cases import clocks, guarding, lifecycle
 from socialcare.config import settings
 from socialcare.policy import policy
+from socialcare.guardrails import invites_private_message
 from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError, ReplyRejectedError
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
 from socialcare.storage.records import CaseRecord
@@ -180,7 +181,7 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
                        {"kind": kind, "reason": case.flagged_reason})
         return {"kind": kind, "withheld": True}
     if kind == "dm-invitation":
-        invited = _invite_privately(case, repo)
+        invited = _invite_privately(case, repo) or _invited_in_acknowledgement(case, repo)
         if invited is not None:
             return invited
     body = text or (_after_hours_notice(case) if kind == "after-hours" else AUTOMATIC_TEXTS[kind])
@@ -195,6 +196,18 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
     if text and not result.get("refused"):
         guarding.remember_reply(case, kind, body)
     return result
+
+
+def _invited_in_acknowledgement(case: CaseRecord, repo: CasesRepository) -> dict | None:
+    """The agent's acknowledgement already asked the customer to DM us: a second public post asking the same is
+    noise on their thread. None: it did not, so invite."""
+    acknowledgement = repo.get_event(case.case_id, "post:acknowledgement")
+    text = (acknowledgement.detail.as_dict().get("text") or "") if acknowledgement and acknowledgement.detail else ""
+    if not invites_private_message(text):
+        return None
+    repo.add_event(case.case_id, "post:dm-invitation", "dm invitation not posted",
+                   {"kind": "dm-invitation", "reason": "the acknowledgement already invited a DM"})
+    return {"kind": "dm-invitation", "inAcknowledgement": True}
 
 
 def _after_hours_notice(case: CaseRecord) -> str:
