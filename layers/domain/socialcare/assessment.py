@@ -34,7 +34,7 @@ class Assessment:
     asks_for_help: bool
     urgent_words: tuple[str, ...]
     complaint_words: tuple[str, ...]
-    reach: str  # high | medium | low, from the author's followers
+    reach: str  # high | medium | low, from the author's followers or the post's engagement
     repeated_contact: bool
     flagged_reason: str  # why the author is flagged to a human ("" when not)
     topic: str  # the pile-on topic the mention is about ("" when none)
@@ -63,9 +63,10 @@ def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: da
     complaint_words = _found(rules.complaint_words, text)
     urgent_words = _found(rules.urgent_words, text)
     complaint = bool(complaint_words or urgent_words)
-    followers = mention.author.followers
-    reach = ("high" if followers >= rules.high_reach_followers
-             else "medium" if followers >= rules.medium_reach_followers else "low")
+    followers, engagement = mention.author.followers, mention.engagement
+    reach = ("high" if followers >= rules.high_reach_followers or engagement >= rules.high_reach_engagement
+             else "medium" if followers >= rules.medium_reach_followers or engagement >= rules.medium_reach_engagement
+             else "low")
     recent = now - timedelta(days=rules.repeat_contact_days)
     repeated = any(case.opened_at >= recent and not case.dismissed_reason for case in earlier)
     asks_for_help = bool(_found(policy.indirect.help_words, text))
@@ -98,7 +99,8 @@ def worth_a_case(mention: Mention, assessment: Assessment, policy: Policy) -> bo
     from someone with at least the policy's reach (a pile-on makes cases of the rest: see incidents)."""
     if assessment.direct:
         return True
-    loud = mention.author.followers >= policy.indirect.complaint_reach_followers
+    loud = (mention.author.followers >= policy.indirect.complaint_reach_followers
+            or mention.engagement >= policy.indirect.complaint_reach_engagement)
     return assessment.asks_for_help or (assessment.complaint and loud)
 
 

@@ -34,6 +34,7 @@ class Mention:
     reply_to_id: str = ""  # the platform id a public reply should answer (the post/comment itself, usually)
     delivery_id: str = ""
     extra: dict = field(default_factory=dict)
+    engagement: int = 0  # likes, reposts, replies and quotes the post had when we read it (0 where not given)
 
     @property
     def key(self) -> str:

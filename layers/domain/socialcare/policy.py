@@ -108,6 +108,9 @@ class Priority(_Section):
                                "legal action", "ombudsman", "fraud", "hacked", "data breach"]
     high_reach_followers: int = Field(default=10_000, ge=0)
     medium_reach_followers: int = Field(default=1_000, ge=0)
+    # the post's own engagement (likes, reposts, replies, quotes) when we read it: a post going viral is loud
+    high_reach_engagement: int = Field(default=100, ge=0)
+    medium_reach_engagement: int = Field(default=20, ge=0)
     repeat_contact_days: int = Field(default=30, ge=0)  # an earlier case of the author this recent = repeated contact
     # the escalation tier that hears of a new case at once, by priority (0 = the agents only)
     first_tier: dict[str, int] = {"urgent": 2, "high": 1, "normal": 0, "low": 0}
@@ -155,7 +158,8 @@ class Indirect(_Section):
     # words that make an indirect mention (the brand named, not addressed) a request for help
     help_words: list[str] = ["help", "anyone know", "does anyone", "how do i", "how can i", "can someone",
                              "who do i", "please fix", "contact them", "customer service"]
-    complaint_reach_followers: int = Field(default=5_000, ge=0)  # an indirect complaint this loud becomes a case
+    complaint_reach_followers: int = Field(default=5_000, ge=0)  # an indirect complaint this loud becomes a case...
+    complaint_reach_engagement: int = Field(default=50, ge=0)  # ...or one whose post has this much engagement
 
 
 class PileOn(_Section):

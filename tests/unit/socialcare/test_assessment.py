@@ -90,3 +90,20 @@ def test_a_complaint_found_to_be_part_of_a_pile_on_is_assessed_again_knowing_it(
     assert pile_on_priority({"priority": "high", "reach": "medium", "repeatedContact": True}) == "urgent"
     assert pile_on_priority({"priority": "urgent", "reach": "low"}) == "urgent"
     assert pile_on_priority({}) == "high"  # nothing recorded: still a complaint in a pile-on
+
+
+def test_a_post_with_much_engagement_is_loud_whoever_wrote_it():
+    from dataclasses import replace
+    quiet = mention("@brand my parcel never arrived", followers=12)
+    assert assess(quiet, [], POLICY, NOW).reach == "low"
+    assert assess(replace(quiet, engagement=25), [], POLICY, NOW).reach == "medium"
+    viral = replace(quiet, engagement=400)
+    assert (assess(viral, [], POLICY, NOW).reach, assess(viral, [], POLICY, NOW).priority) == ("high", "high")
+
+
+def test_an_indirect_complaint_with_engagement_becomes_a_case():
+    from dataclasses import replace
+    post = mention("#AcmeFail second broken kettle this month", kind="hashtag", followers=40)
+    assert not worth_a_case(post, assess(post, [], POLICY, NOW), POLICY)
+    shared = replace(post, engagement=80)
+    assert worth_a_case(shared, assess(shared, [], POLICY, NOW), POLICY)

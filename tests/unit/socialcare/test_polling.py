@@ -24,7 +24,7 @@ BRAND = "1605800000000000000"
 BEARER = "test-app-bearer"
 URL = f"https://api.x.com/2/users/{BRAND}/mentions"
 BASE_PARAMS = {"max_results": ["100"],
-               "tweet.fields": ["author_id,created_at,in_reply_to_user_id,referenced_tweets,entities,note_tweet"],
+               "tweet.fields": ["author_id,created_at,in_reply_to_user_id,referenced_tweets,entities,note_tweet,public_metrics"],
                "expansions": ["author_id"], "user.fields": ["public_metrics,username,name"]}
 NOW = 1_800_000_000.0
 
@@ -407,5 +407,8 @@ def test_a_real_shaped_search_page_is_read_as_a_reply_a_hashtag_and_a_quote(sear
         ("2124440000000000003", "reply", "@danawhit", 812),
         ("2124439000000000002", "hashtag", "@samo_cooks", 15400),
         ("2124438000000000001", "quote", "@kit_says", 97)]
+    # the posts' own engagement (likes + reposts + replies + quotes) is asked for and read, for their reach
+    assert "public_metrics" in search.calls[0].request.params["tweet.fields"].split(",")
+    assert [m.engagement for m in mentions] == [1, 14, 0]
     assert mentions[0].url == "https://x.com/danawhit/status/2124440000000000003"
     assert (newest_id, next_token) == ("2124440000000000003", None)

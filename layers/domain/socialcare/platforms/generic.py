@@ -40,6 +40,7 @@ class GenericMention(BaseModel):
     author: GenericAuthor
     url: str = Field(default="", max_length=2048)
     replyToId: str = Field(default="", max_length=256)
+    engagement: int = Field(default=0, ge=0)  # likes, reposts, replies... as the listening tool counts them
 
     @field_validator("kind")
     @classmethod
@@ -95,6 +96,7 @@ class GenericWebhookPlatform(SandboxPlatform):
                 url=m.url,
                 reply_to_id=m.replyToId or m.id,
                 delivery_id=delivery.deliveryId,
+                engagement=m.engagement,
             )
             for m in delivery.mentions
         ]

@@ -123,6 +123,15 @@ class V1Tweet(BaseModel):
     is_quote_status: bool = False
     quoted_status: V1QuotedTweet | None = None
     retweeted_status: dict | None = None
+    # counts as delivered (AAA delivers a post as it is created, so usually 0); null in some payloads
+    favorite_count: int | None = 0
+    retweet_count: int | None = 0
+    reply_count: int | None = 0
+    quote_count: int | None = 0
+
+    @property
+    def engagement(self) -> int:
+        return sum(n or 0 for n in (self.favorite_count, self.retweet_count, self.reply_count, self.quote_count))
 
     @property
     def full(self) -> tuple[str, V1Entities]:
@@ -192,6 +201,19 @@ class V2NoteTweet(BaseModel):
     text: str
 
 
+class V2PostMetrics(BaseModel):
+    """tweet.fields=public_metrics (also impression and bookmark counts, not read)."""
+
+    retweet_count: int = 0
+    reply_count: int = 0
+    like_count: int = 0
+    quote_count: int = 0
+
+    @property
+    def engagement(self) -> int:
+        return self.retweet_count + self.reply_count + self.like_count + self.quote_count
+
+
 class V2Post(BaseModel):
     id: str = Field(min_length=1)
     text: str = ""
@@ -199,6 +221,7 @@ class V2Post(BaseModel):
     author_id: str = Field(min_length=1)
     created_at: datetime
     referenced_tweets: list[V2Reference] = []
+    public_metrics: V2PostMetrics = V2PostMetrics()
 
 
 class V2Includes(BaseModel):
@@ -316,7 +339,7 @@ class XPlatform(Platform):
             author=Author(id=user.id_str, handle=_handle(user.screen_name), name=user.name,
                           followers=user.followers_count),
             created_at=tweet.created_at.isoformat(), url=_post_url(user.screen_name, tweet.id_str),
-            reply_to_id=tweet.id_str, extra=extra,
+            reply_to_id=tweet.id_str, extra=extra, engagement=tweet.engagement,
         )]
 
     def _activity(self, event: ActivityEvent) -> list[Mention]:
@@ -347,7 +370,7 @@ class XPlatform(Platform):
             text=post.note_tweet.text if post.note_tweet else post.text,  # a long post's full text (v2)
             author=_v2_author(author) if author else Author(id=post.author_id),
             created_at=post.created_at.isoformat(), url=_post_url(username, post.id),
-            reply_to_id=post.id, delivery_id=delivery_id, extra=extra,
+            reply_to_id=post.id, delivery_id=delivery_id, extra=extra, engagement=post.public_metrics.engagement,
         )]
 
     def _dm(self, event: DmEvent, users: dict[str, Author], brand: set[str], extra: dict,
