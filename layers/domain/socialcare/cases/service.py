@@ -13,9 +13,9 @@ from socialcare import notify, platforms, workflow
 from socialcare.assessment import PRIORITIES
 from socialcare.cases import clocks, guarding, lifecycle
 from socialcare.config import settings
-from socialcare.policy import policy
-from socialcare.guardrails import invites_private_message
 from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError, ReplyRejectedError
+from socialcare.guardrails import invites_private_message
+from socialcare.policy import policy
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
 from socialcare.storage.records import CaseRecord
 

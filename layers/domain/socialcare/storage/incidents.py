@@ -118,8 +118,12 @@ class IncidentsRepository:
 
     def mark_alerted(self, incident: Incident, at: str) -> None:
         """The leads have been told: a later redelivery of the opening mention does not tell them again."""
-        TopicRecord(_topic(incident.topic), INCIDENT_RECORD).update(
-            actions=[TopicRecord.alerted_at.set(at)], condition=TopicRecord.incident_id == incident.incident_id)
+        try:
+            TopicRecord(_topic(incident.topic), INCIDENT_RECORD).update(
+                actions=[TopicRecord.alerted_at.set(at)], condition=TopicRecord.incident_id == incident.incident_id)
+        except UpdateError as error:
+            if not _condition_failed(error):  # failed: a newer incident of the topic replaced it, nothing to mark
+                raise
 
 
 def _condition_failed(error: Exception) -> bool:
