@@ -110,6 +110,12 @@ def describe(entry: dict) -> str:
     if event in ("posted publicly", "sent privately"):
         text = f": \"{entry['text']}\"" if entry.get("text") else ""
         return f"{event} [{entry['kind']}] as {entry['platformPostId']}{text}"
+    if event == "priority raised":
+        return f"priority raised to {entry['priority']}" + (f": {entry['why']}" if entry.get("why") else "")
+    if event == "first tier told":
+        return f"escalation level {entry['level']} told at once ({entry['priority']} priority)"
+    if event == "dm invitation not posted":
+        return f"no DM invitation posted: {entry['reason']}"
     if event == "breach warning":
         return f"deadline soon: warned whoever must act ({entry['step']}, due {entry['deadline']})"
     if event == "customer DM received":

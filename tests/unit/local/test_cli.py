@@ -1,4 +1,6 @@
 """Mirrors local/cli.py: what a support lead reads at the terminal."""
+import pytest
+
 from local.cli import describe, print_case
 
 CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
@@ -29,3 +31,14 @@ def test_a_flagged_author_is_said_loudly(capsys):
 def test_a_breach_warning_reads_as_a_deadline_soon():
     assert describe(CASE["timeline"][0]) == ("deadline soon: warned whoever must act (ACKNOWLEDGE, due "
                                              "2026-11-23T10:00:00.000Z)")
+
+
+@pytest.mark.parametrize("entry, line", [
+    ({"event": "priority raised", "priority": "high", "why": "part of the app incident"},
+     "priority raised to high: part of the app incident"),
+    ({"event": "first tier told", "priority": "urgent", "level": 2}, "escalation level 2 told at once (urgent priority)"),
+    ({"event": "dm invitation not posted", "reason": "the acknowledgement already invited a DM"},
+     "no DM invitation posted: the acknowledgement already invited a DM"),
+])
+def test_policy_events_read_as_sentences(entry, line):
+    assert describe({"at": "2026-11-23T09:50:00.000Z", **entry}) == line
