@@ -69,16 +69,13 @@ def _stop_interrupts_callbacks() -> None:
 
 def _timed_out_tokens_are_refused() -> None:
     """A task token whose wait timed out is still accepted by SendTaskSuccess/Failure, which then do nothing (AWS
-    answers TaskTimedOut): an agent acting just as a clock fires would see 200 and the action would vanish. Two
-    moto bugs: the timed-out wait never marks its endpoint, and the backend's check of a marked endpoint tests the
-    wrapper instead of the error it wraps (and cannot build its exceptions). Both fixed, so the API's 409 path runs
-    locally as it does on AWS."""
+    answers TaskTimedOut): an agent acting just as a clock fires would see 200 and the action would vanish. The
+    timed-out wait's endpoint is marked by _a_timeout_and_an_answer_never_both_win; here the backend's check of a
+    marked endpoint, which tests the wrapper instead of the error it wraps (and cannot build its exceptions), is
+    fixed, so the API's 409 path runs locally as it does on AWS."""
     from moto.core.exceptions import AWSError
     from moto.stepfunctions.exceptions import InvalidToken
     from moto.stepfunctions.parser.api import ExecutionStatus
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
-        StateTaskServiceCallback,
-    )
     from moto.stepfunctions.parser.asl.eval.callback.callback import (
         CallbackConsumerTimeout,
         CallbackNotifyConsumerError,
@@ -86,7 +83,6 @@ def _timed_out_tokens_are_refused() -> None:
         CallbackOutcomeSuccess,
     )
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-    original_wait = StateTaskServiceCallback._wait_for_task_token_timeout
 
     class TaskTimedOut(AWSError):
         TYPE, STATUS = "TaskTimedOut", 400
@@ -94,13 +90,7 @@ def _timed_out_tokens_are_refused() -> None:
     class TaskDoesNotExist(AWSError):
         TYPE, STATUS = "TaskDoesNotExist", 400
 
-    def wait_for_task_token_timeout(self, timeout_seconds, callback_endpoint):
-        outcome = original_wait(self, timeout_seconds, callback_endpoint)
-        if outcome is None:
-            callback_endpoint.report(CallbackConsumerTimeout())
-        return outcome
-
-    def deliver(backend, task_token, outcome, executions) -> None:
+    def deliver(task_token, outcome, executions) -> None:
         for execution in executions:
             try:
                 if execution.exec_worker.env.callback_pool_manager.notify(callback_id=task_token, outcome=outcome):
@@ -112,14 +102,13 @@ def _timed_out_tokens_are_refused() -> None:
         raise InvalidToken("Invalid token")
 
     def send_task_success(self, task_token, outcome):
-        deliver(self, task_token, CallbackOutcomeSuccess(callback_id=task_token, output=outcome),
+        deliver(task_token, CallbackOutcomeSuccess(callback_id=task_token, output=outcome),
                 self._get_executions(ExecutionStatus.RUNNING))
 
     def send_task_failure(self, task_token, error=None, cause=None):
-        deliver(self, task_token, CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause),
+        deliver(task_token, CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause),
                 self._get_executions())
 
-    StateTaskServiceCallback._wait_for_task_token_timeout = wait_for_task_token_timeout
     StepFunctionsParserBackend.send_task_success = send_task_success
     StepFunctionsParserBackend.send_task_failure = send_task_failure
 

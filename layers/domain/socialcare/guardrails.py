@@ -26,10 +26,11 @@ PERSONAL_DATA = [
 # Asking words, before the data they ask for ("share your email", "what's your order number", "reply with ...")
 _ASKING = (r"(?:share|send|give|post|provide|tell|reply with|comment with|include|drop|leave|need|have|let us know|"
            r"what(?:'s| is)|can (?:we|i) (?:get|have)|could (?:we|i) (?:get|have)|confirm)")
-# ...unless the same sentence sends it to a private channel
-_PRIVATELY = re.compile(r"\b(?:dm|dms|direct message|private message|privately|pm|inbox|message us)\b", re.IGNORECASE)
-# a reply that itself asks the customer to write privately ("send us a DM", "message us")
-_INVITES_PRIVATE_MESSAGE = re.compile(r"\b(?:dm|dms|direct message|private message|pm|message us)\b", re.IGNORECASE)
+# a reply that asks the customer to write privately ("send us a DM", "message us")...
+_PRIVATE_MESSAGE_WORDS = "dm|dms|direct message|private message|pm|message us"
+_INVITES_PRIVATE_MESSAGE = re.compile(rf"\b(?:{_PRIVATE_MESSAGE_WORDS})\b", re.IGNORECASE)
+# ...and a sentence that sends the personal data it names to a private channel
+_PRIVATELY = re.compile(rf"\b(?:{_PRIVATE_MESSAGE_WORDS}|privately|inbox)\b", re.IGNORECASE)
 _PHONE_REDIRECT = re.compile(
     r"\b(?:call|ring|phone|dial)\s+(?:us|our|the|customer|support|care|a member|the team|\d)[^.!?\n]*"
     r"|\b(?:customer service|support|care|help)\s*(?:line|hotline|number)\b",

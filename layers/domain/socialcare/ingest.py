@@ -21,7 +21,7 @@ from socialcare.assessment import Assessment, EarlierCase, assess, pile_on_prior
 from socialcare.cases import clocks, lifecycle, service
 from socialcare.models import Mention, case_id_for
 from socialcare.policy import policy
-from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, condition_failed, now_iso
+from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
 from socialcare.storage.incidents import Complaint, IncidentsRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from socialcare import queue
+from socialcare.errors import ChannelRejectedError, ChannelUnavailableError, PollFailedError
 from socialcare.models import Mention
 from socialcare.storage.cursors import PollCursor, PollCursorsRepository
 
@@ -26,6 +27,21 @@ class PollResult:
     enqueued: int
     pages: int
     done: bool  # False: max_pages was reached mid-pagination; the next run resumes at the saved next_token
+
+
+def poll_each(polls: dict[str, Callable[[], PollResult]]) -> dict[str, PollResult]:
+    """Poll every source, one failing not stopping the others; then PollFailedError names each that failed (its
+    cursor kept its place), so the run fails and its alarm tells the operations topic."""
+    results, failures = {}, []
+    for source, poll in polls.items():
+        try:
+            results[source] = poll()
+        except (ChannelUnavailableError, ChannelRejectedError) as error:
+            logger.warning("poll failed", extra={"source": source, "reason": str(error)})
+            failures.append(f"{source}: {error}")
+    if failures:
+        raise PollFailedError("; ".join(failures))
+    return results
 
 
 def poll_source(source: str, fetch_page: FetchPage, max_pages: int = 10,

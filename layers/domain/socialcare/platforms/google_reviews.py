@@ -30,11 +30,11 @@ from aws_lambda_powertools import Logger
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from socialcare.config import settings
-from socialcare.errors import ChannelRejectedError, ChannelUnavailableError, PollFailedError
+from socialcare.errors import ChannelRejectedError, ChannelUnavailableError
 from socialcare.models import Author, Mention
 from socialcare.platforms.base import Platform, PostReceipt
 from socialcare.platforms.outbound_http import CONNECT_TIMEOUT, READ_TIMEOUT, backoff, post_with_retries, retry_after
-from socialcare.polling import PollResult, poll_source
+from socialcare.polling import PollResult, poll_each, poll_source
 from socialcare.secrets import secret
 
 logger = Logger()
@@ -195,17 +195,9 @@ def poll_google_reviews(max_pages: int = 5) -> dict[str, PollResult]:
     if not locations:
         logger.info("no Google review locations to poll: GOOGLE_REVIEW_LOCATIONS is empty")
         return {}
-    results, failures = {}, []
-    for location in locations:
-        source = f"{SOURCE_PREFIX}{location}"
-        try:
-            results[source] = poll_source(source, partial(reviews_page, location), max_pages=max_pages)
-        except (ChannelUnavailableError, ChannelRejectedError) as error:
-            logger.warning("google reviews poll failed", extra={"location": location, "reason": str(error)})
-            failures.append(f"{location}: {error}")
-    if failures:
-        raise PollFailedError("; ".join(failures))
-    return results
+    sources = {f"{SOURCE_PREFIX}{location}": partial(reviews_page, location) for location in locations}
+    return poll_each({source: partial(poll_source, source, fetch_page, max_pages=max_pages)
+                      for source, fetch_page in sources.items()})
 
 
 def _review(raw: object, location: str) -> Review | None:

@@ -31,7 +31,7 @@ from socialcare.platforms.x import (
     _what_x_said,
     _whole_number,
 )
-from socialcare.polling import PollResult, poll_source
+from socialcare.polling import PollResult, poll_each, poll_source
 from socialcare.secrets import secret
 
 logger = Logger()
@@ -164,16 +164,7 @@ def poll_x(max_pages: int = 5) -> dict[str, PollResult]:
     if not sources:
         raise PollFailedError("nothing to poll on X: set X_BRAND_USER_ID (the mentions timeline) and/or "
                               "X_BRAND_HANDLE / X_SEARCH_TERMS (recent search)")
-    results, failures = {}, []
-    for source, poll in sources.items():
-        try:
-            results[source] = poll(max_pages=max_pages)
-        except (ChannelUnavailableError, ChannelRejectedError) as error:
-            logger.warning("x poll failed", extra={"source": source, "reason": str(error)})
-            failures.append(f"{source}: {error}")
-    if failures:
-        raise PollFailedError("; ".join(failures))
-    return results
+    return poll_each({source: partial(poll, max_pages=max_pages) for source, poll in sources.items()})
 
 
 def poll_x_mentions(max_pages: int = 10) -> PollResult:
