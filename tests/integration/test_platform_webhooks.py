@@ -175,25 +175,15 @@ def test_a_meta_batch_of_a_thousand_comments_over_256_kib_is_taken_whole(cloud, 
     assert queued(cloud) == 1000
 
 
-def test_an_instagram_mention_is_acknowledged_on_the_brands_mentions_edge(make_cloud, load_event, monkeypatch):
-    import responses
-
-    from socialcare.platforms.meta import GRAPH_URL
-    monkeypatch.setenv("OUTBOUND_MODE", "live")
-    cloud = make_cloud()
-    entry = json.loads(load_event("receive_webhook.meta_instagram_mention")["body"])["entry"][0]
-    value = entry["changes"][0]["value"]
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as graph:
-        mentions = graph.post(f"{GRAPH_URL}/{entry['id']}/mentions", json={"id": "17999999999999998"})
-        assert meta_delivery(cloud, load_event, "meta_instagram_mention").status == 200
-        cloud.deliver_queue()
-        case_id = f"meta-{value['comment_id']}"
-        wait_until_waiting(cloud, case_id, "acknowledge")
-        assert act(cloud, case_id, "acknowledge", replyText="Thanks for the mention! How can we help?").status == 200
-        wait_until_waiting(cloud, case_id, "customer-dm")
-        assert json.loads(mentions.calls[0].request.body) == {
-            "media_id": value["media_id"], "comment_id": value["comment_id"],
-            "message": "Thanks for the mention! How can we help?"}
+def test_an_instagram_mention_without_words_or_author_opens_no_case(cloud, load_event):
+    # Given the `mentions` webhook, which names only the media and the comment (platforms.md §2.3)
+    # When it is delivered, signed
+    response = meta_delivery(cloud, load_event, "meta_instagram_mention")
+    # Then Meta is answered 200 (a refusal is redelivered for 36 hours), and no case is opened with empty words
+    assert (response.status, response.json()) == (200, {"accepted": 0})
+    assert queued(cloud) == 0
+    cloud.deliver_queue()
+    assert cloud.executions() == []
 
 
 def test_a_facebook_commenters_messenger_answer_joins_their_comment_case(make_cloud, load_event, monkeypatch):

@@ -1,4 +1,4 @@
-"""What HTTP handlers share: the exact bytes of a request body, for signature checks."""
+"""What HTTP handlers share: the exact bytes of a request body, for signature checks; numbers read from requests."""
 from __future__ import annotations
 
 import base64
@@ -16,3 +16,12 @@ def raw_body(event: dict) -> bytes:
     if event.get("isBase64Encoded"):
         return base64.b64decode(body)
     return body.encode("utf-8")
+
+
+def whole_number(text: str, max_digits: int) -> int | None:
+    """The number `text` writes in ASCII digits (at most max_digits of them), else None. str.isdigit() alone also
+    takes "²", which int() refuses, and Arabic-Indic digits, which int() reads; and int() of a few thousand digits
+    raises, while a few hundred overflow any float they meet."""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -1,5 +1,7 @@
 """Mirrors functions/receive_webhook/app.py: a signed delivery is enqueued mention by mention; nothing else is."""
 import base64
+import hashlib
+import hmac
 import json
 import os
 
@@ -112,6 +114,81 @@ def test_a_delivery_with_a_bad_signature_is_refused_and_nothing_is_enqueued(post
 def test_a_timestamp_header_that_is_not_a_number_is_refused_not_a_server_error(post, sample_body):
     headers = {"X-SocialCare-Timestamp": "²", "X-SocialCare-Signature": "sha256=00"}
     assert post(sample_body, headers=headers)["statusCode"] == 401
+    assert queued() == []
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 309, "9" * 5000, "٣" * 10, "1" + "0" * 12])
+def test_a_timestamp_of_hundreds_of_digits_or_other_digits_is_refused_not_a_server_error(post, sample_body,
+                                                                                         timestamp):
+    # read before the signature: no secret is needed to send it, and "9" * 309 overflowed the float of time()
+    headers = {"X-SocialCare-Timestamp": timestamp, "X-SocialCare-Signature": "sha256=00"}
+    response = post(sample_body, headers=headers)
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["message"] == "missing or stale x-socialcare-timestamp"
+    assert queued() == []
+
+
+@pytest.mark.parametrize("signature", ["sha256=é", "sha256=\u00ff" * 40, "☃"])
+def test_a_signature_with_non_ascii_characters_is_refused_not_a_server_error(post, sample_body, signature):
+    headers = {**signed_headers(sample_body), "X-SocialCare-Signature": signature}
+    response = post(sample_body, headers=headers)
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["message"] == "x-socialcare-signature does not match the body"
+    assert queued() == []
+
+
+def x_signature(body: bytes) -> str:
+    digest = hmac.new(os.environ["X_CONSUMER_SECRET"].encode(), body, hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode()
+
+
+def meta_signature(body: bytes) -> str:
+    return "sha256=" + hmac.new(os.environ["META_APP_SECRET"].encode(), body, hashlib.sha256).hexdigest()
+
+
+SIGNATURES = {"x": ("x-twitter-webhooks-signature", x_signature), "meta": ("x-hub-signature-256", meta_signature)}
+
+
+@pytest.mark.parametrize("platform", SIGNATURES)
+@pytest.mark.parametrize("signature", ["sha256=é", "☃" * 60])
+def test_an_x_or_meta_signature_with_non_ascii_characters_is_refused(post, sample_body, platform, signature):
+    header, _ = SIGNATURES[platform]
+    response = post(sample_body, headers={header: signature}, platform=platform)
+    assert response["statusCode"] == 401
+    assert queued() == []
+
+
+@pytest.mark.parametrize("platform", SIGNATURES)
+@pytest.mark.parametrize("body", [b"[" * 10_000 + b"]" * 10_000, b'{"a":' * 10_000 + b"1" + b"}" * 10_000])
+def test_a_signed_body_nested_ten_thousand_deep_is_a_bad_request_and_nothing_is_enqueued(post, platform, body):
+    header, sign = SIGNATURES[platform]
+    response = post(body, headers={header: sign(body)}, platform=platform)
+    assert response["statusCode"] == 400
+    assert "nests too deep" in json.loads(response["body"])["message"]
+    assert queued() == []
+
+
+def test_a_signed_generic_body_nested_ten_thousand_deep_is_a_bad_request(post):
+    body = b"[" * 10_000 + b"]" * 10_000
+    assert post(body)["statusCode"] == 400
+    assert queued() == []
+
+
+def test_a_signed_instagram_mention_opens_no_case_without_words_or_author(post, load_event):
+    # Given a validly signed `mentions` change: {media_id, comment_id} and nothing else (platforms.md §2.3)
+    body = load_event("receive_webhook.meta_instagram_mention")["body"].encode()
+    # When it is delivered / Then it is taken (Meta would redeliver a refusal for 36 hours) and nothing is enqueued
+    response = post(body, headers={"x-hub-signature-256": meta_signature(body)}, platform="meta")
+    assert (response["statusCode"], json.loads(response["body"])) == (200, {"accepted": 0})
+    assert queued() == []
+
+
+@pytest.mark.parametrize("time", ["Infinity", "-Infinity", "NaN", "1e400", '"²"', '"' + "9" * 5000 + '"'])
+def test_a_signed_meta_delivery_with_an_impossible_time_is_a_bad_request(post, time):
+    body = ('{"object": "page", "entry": [{"id": "1", "time": %s, "changes": []}]}' % time).encode()
+    response = post(body, headers={"x-hub-signature-256": meta_signature(body)}, platform="meta")
+    assert response["statusCode"] == 400
+    assert "entry.0.time" in json.loads(response["body"])["message"]
     assert queued() == []
 
 

@@ -6,7 +6,8 @@ the § numbers below point into it.
   POST x-hub-signature-256: sha256=<lowercase hex HMAC-SHA256(app secret, raw body)>     (§2.2)
 
 Every mention has platform "meta"; extra["surface"] ("facebook", "messenger", "instagram", or "instagram_mention"
-for an @mention on someone else's media) says where it came from, which is where its answer has to go.
+for an @mention on someone else's media, answered on the brand's /mentions edge) says where it came from, which is
+where its answer has to go. The `mentions` webhook itself opens no case: it carries no words and no author.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from socialcare.errors import (
     InvalidMentionError,
     SignatureMismatchError,
 )
+from socialcare.http import whole_number
 from socialcare.models import Author, Mention
 from socialcare.platforms.outbound_http import backoff, post_with_retries, retry_after
 from socialcare.platforms.base import ChallengeAnswer, Platform, PostReceipt
@@ -70,6 +72,7 @@ MESSAGING_SURFACES = {"page": "messenger", "instagram": "instagram"}
 FEED_POSTS = frozenset({"status", "post", "photo", "video"})
 MESSAGING_ENVELOPE = frozenset({"sender", "recipient", "timestamp"})
 MILLISECONDS_FROM = 10**11  # Meta times are seconds in feed/Instagram, milliseconds in messaging; 10^11 s is year 5138
+INSTANT_DIGITS = 15  # a time in digits: milliseconds have 13 until the year 2286
 
 
 def sign(app_secret: str, raw_body: bytes) -> str:
@@ -81,9 +84,10 @@ def _instant(value: object) -> object:
     """Unix seconds (feed, Instagram entry.time), milliseconds (messaging timestamp) or ISO-8601 (Graph API)."""
     if isinstance(value, bool) or value is None:
         raise ValueError("expected a time")
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isascii() and value.isdigit()):
-        number = int(value)
-        try:
+    number = whole_number(value, INSTANT_DIGITS) if isinstance(value, str) else value
+    if isinstance(number, int | float):
+        try:  # Python's json reads Infinity and NaN, which int() refuses
+            number = int(number)
             return datetime.fromtimestamp(number / 1000 if number >= MILLISECONDS_FROM else number, tz=UTC)
         except (OverflowError, ValueError, OSError):
             raise ValueError("expected unix seconds or milliseconds") from None
@@ -241,8 +245,8 @@ class MetaPlatform(Platform):
     def parse(self, raw_body: bytes) -> list[Mention]:
         try:
             body = json.loads(raw_body)
-        except ValueError:
-            raise InvalidMentionError("not a Meta delivery: the body is not JSON") from None
+        except (ValueError, RecursionError):  # a signed body can still nest thousands deep
+            raise InvalidMentionError("not a Meta delivery: the body is not JSON, or nests too deep") from None
         delivery = _read(Delivery, body, "not a Meta delivery")
         if delivery.object not in SURFACES:
             return _dropped(f"object {delivery.object!r}: neither a Page nor Instagram", delivery.object)
@@ -324,17 +328,16 @@ class MetaPlatform(Platform):
         value = _item(InstagramMentionValue, raw, "mentions")
         if value is None:
             return []
-        item_id = value.comment_id or value.media_id
-        # The webhook names neither the author nor the words (§2.3); a made-up author per mention keeps unrelated
-        # mentions from sharing one case, and an agent reads the rest on Instagram. The media is someone else's, so
-        # the answer goes through the brand's own /mentions edge, which needs the account, the media and the comment.
-        return [Mention(
-            platform=self.name, mention_id=item_id, kind="mention", text="",
-            author=Author(id=f"unknown:{item_id}"), created_at=_iso(entry.time),
-            reply_to_id="/".join(filter(None, [entry.id, value.media_id, value.comment_id])),
-            extra={"surface": INSTAGRAM_MENTION, "account_id": entry.id, "media_id": value.media_id,
-                   "comment_id": value.comment_id, "author_unknown": True},
-        )]
+        # The webhook names neither the author nor the words (§2.3): {media_id} or {comment_id, media_id}. A case with
+        # no words and a made-up author tells an agent nothing and groups with no one. Reading the words takes a Graph
+        # call with a User token (GET /{ig-user-id}?fields=mentioned_comment.comment_id(...) or mentioned_media.
+        # media_id(...)), which this app does not hold. With Business Login for Instagram, @mentions arrive as
+        # `comments`, words and author included, and open cases.
+        logger.warning("meta event dropped", extra={
+            "reason": "instagram mentions change without words or author: read it on Instagram",
+            "id": value.comment_id or value.media_id, "account_id": entry.id, "media_id": value.media_id,
+            "comment_id": value.comment_id})
+        return []
 
     def _messaging(self, object_type: str, entry: Entry, raw: dict) -> list[Mention]:
         if "message" not in raw:

@@ -30,6 +30,7 @@ from socialcare.errors import (
     InvalidMentionError,
     SignatureMismatchError,
 )
+from socialcare.http import whole_number
 from socialcare.models import Author, Mention
 from socialcare.platforms.outbound_http import backoff, post_with_retries, retry_after
 from socialcare.platforms.base import ChallengeAnswer, Platform, PostReceipt
@@ -39,6 +40,7 @@ logger = Logger()
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 API_URL = "https://api.x.com/2"
+MILLISECONDS_DIGITS = 15  # created_timestamp: milliseconds since the epoch, 13 digits until the year 2286
 
 REPLY_RESTRICTION = (
     "On self-serve X API plans X accepts a reply only when the author of the post summoned the replying account: "
@@ -72,9 +74,10 @@ def _v1_time(value: object) -> object:
 
 def _epoch_ms(value: object) -> datetime:
     """DM events carry created_timestamp in milliseconds, as a string (§1.4)."""
+    milliseconds = whole_number(value, MILLISECONDS_DIGITS) if isinstance(value, str) else value
     try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError):
+        return datetime.fromtimestamp(int(milliseconds) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
         raise ValueError("expected milliseconds since the epoch") from None
 
 
@@ -292,8 +295,8 @@ class XPlatform(Platform):
     def parse(self, raw_body: bytes) -> list[Mention]:
         try:
             delivery = json.loads(raw_body)
-        except ValueError:
-            raise InvalidMentionError("not an X delivery: the body is not JSON") from None
+        except (ValueError, RecursionError):  # a signed body can still nest thousands deep
+            raise InvalidMentionError("not an X delivery: the body is not JSON, or nests too deep") from None
         if not isinstance(delivery, dict):
             raise InvalidMentionError(NOT_AN_X_DELIVERY)
         if isinstance(delivery.get("data"), dict) and "event_type" in delivery["data"]:

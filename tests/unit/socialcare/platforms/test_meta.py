@@ -183,7 +183,6 @@ def test_a_malformed_signature_is_refused(platform, load_event, mangle):
     ("meta_messenger_message", "dm", "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
      PSID, "messenger"),
     ("meta_instagram_comment", "comment", "17865799348089039", "17841400000000222", "instagram"),
-    ("meta_instagram_mention", "mention", "17894227972186120", "unknown:17894227972186120", "instagram_mention"),
     ("meta_instagram_message", "dm",
      "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAwMDAwMDAwMDAxOjM0MDI4MjM2Njg0MTcxMDMwMDk0OTEyODE2NTk",
      "6002000000000001", "instagram"),
@@ -254,20 +253,23 @@ def test_an_instagram_comment_in_the_facebook_login_shape_is_keyed_by_comment_id
     assert (mention.mention_id, mention.kind) == ("17800000000000077", "comment")
 
 
-def test_an_instagram_mention_says_what_it_does_not_know(platform, load_event):
-    [mention] = platform.parse(body_of(load_event, "meta_instagram_mention"))
-    # the webhook carries neither the author nor the words (§2.3)
-    # the answer goes through the brand's /mentions edge: account, media and comment (IG User Mentions)
-    assert (mention.text, mention.reply_to_id) == ("", f"{INSTAGRAM}/17918195224117851/17894227972186120")
-    assert mention.extra == {"surface": "instagram_mention", "account_id": INSTAGRAM, "media_id": "17918195224117851",
-                             "comment_id": "17894227972186120", "author_unknown": True}
+def test_an_instagram_comment_mention_without_words_or_author_is_dropped_with_a_warning(platform, load_event,
+                                                                                       caplog):
+    # the `mentions` webhook carries only {comment_id, media_id} (§2.3): no case with empty words and a made-up author
+    assert platform.parse(body_of(load_event, "meta_instagram_mention")) == []
+    [warning] = [r for r in caplog.records if r.getMessage() == "meta event dropped"]
+    assert warning.levelname == "WARNING"
+    assert "instagram mentions change without words or author" in warning.reason
+    assert (warning.id, warning.account_id, warning.media_id, warning.comment_id) == (
+        "17894227972186120", INSTAGRAM, "17918195224117851", "17894227972186120")
 
 
-def test_an_instagram_caption_mention_is_keyed_by_the_media(platform):
-    [mention] = platform.parse(delivery("instagram", {"id": INSTAGRAM, "time": 1795339811, "changes": [
-        {"field": "mentions", "value": {"media_id": "17918195224117852"}}]}))
-    assert (mention.mention_id, mention.author.id) == ("17918195224117852", "unknown:17918195224117852")
-    assert mention.reply_to_id == f"{INSTAGRAM}/17918195224117852"
+def test_an_instagram_caption_mention_is_dropped_naming_the_media(platform, caplog):
+    assert platform.parse(delivery("instagram", {"id": INSTAGRAM, "time": 1795339811, "changes": [
+        {"field": "mentions", "value": {"media_id": "17918195224117852"}}]})) == []
+    [warning] = [r for r in caplog.records if r.getMessage() == "meta event dropped"]
+    assert (warning.levelname, warning.id, warning.media_id, warning.comment_id) == (
+        "WARNING", "17918195224117852", "17918195224117852", "")
 
 
 def test_an_instagram_message_is_a_dm_from_the_instagram_scoped_id(platform, load_event):
@@ -427,6 +429,19 @@ def test_a_body_that_is_not_a_meta_delivery_is_refused_naming_the_problem(platfo
     with pytest.raises(InvalidMentionError, match="^not a Meta delivery") as refused:
         platform.parse(body)
     assert problem in str(refused.value)
+
+
+def test_a_body_nested_thousands_deep_is_refused_not_a_crash(platform):
+    with pytest.raises(InvalidMentionError, match="^not a Meta delivery: .*nests too deep"):
+        platform.parse(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
+
+
+@pytest.mark.parametrize("created_time", ["١٧٩٥٣٣٩٧٨١", "²", "9" * 5000, float("inf"), float("nan"), 10**400])
+def test_a_time_in_anything_but_digits_or_iso_8601_drops_the_item(platform, drops, created_time):
+    # Python's json reads Infinity and NaN; int() reads Arabic-Indic digits and refuses "²"
+    assert platform.parse(delivery("page", feed_entry(comment(created_time=created_time)))) == []
+    [(reason, _)] = drops()
+    assert "created_time: Value error, expected unix seconds" in reason
 
 
 # -- outbound (platforms.md §2.5) --------------------------------------------------------------------------------------

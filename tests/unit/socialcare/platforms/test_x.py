@@ -352,6 +352,20 @@ def test_a_delivery_missing_what_we_read_is_refused_naming_the_field(platform, l
     assert problem in str(refused.value)
 
 
+@pytest.mark.parametrize("milliseconds", ["١٧٩٥٣٣٩٧٩٩٠٠٠", "²", "9" * 5000, "9" * 400, " 1795339799000", "-1"])
+def test_a_dm_time_in_anything_but_ascii_digits_is_refused(platform, load_event, milliseconds):
+    # int() reads Arabic-Indic digits and refuses "²"; str.isdigit() takes both
+    delivery = json.loads(body_of(load_event, "x_aaa_dm"))
+    delivery["direct_message_events"][0]["created_timestamp"] = milliseconds
+    with pytest.raises(InvalidMentionError, match="created_timestamp: Value error, expected milliseconds"):
+        platform.parse(json.dumps(delivery).encode())
+
+
+def test_a_body_nested_thousands_deep_is_refused_not_a_crash(platform):
+    with pytest.raises(InvalidMentionError, match="^not an X delivery: .*nests too deep"):
+        platform.parse(b"[" * 100_000 + b"]" * 100_000)
+
+
 def test_a_v1_time_in_another_format_is_refused(platform, load_event):
     delivery = json.loads(body_of(load_event, "x_aaa_tweet_reply"))
     delivery["tweet_create_events"][0]["created_at"] = "yesterday"
