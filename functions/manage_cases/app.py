@@ -3,8 +3,8 @@
   GET  /cases?status=OPEN&limit=50     the queue, nearest deadline first
   GET  /cases/{caseId}                 one case with its timeline
   POST /cases/{caseId}/{action}        acknowledge | claim | resolve | follow-up | dismiss
-Unknown case: 404. The case does not wait for that action: 409. A bad body: 400. A public text the guardrails
-refuse: 422, naming each rule and the words.
+Unknown case: 404. The case does not wait for that action: 409. An unknown action or a bad body: 400. A public text
+the guardrails refuse: 422, naming each rule and the words.
 """
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import lifecycle, service
 from socialcare.cases.actions import InvalidActionBodyError, parse_action
-from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError, ReplyRejectedError
+from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError, ReplyRejectedError, UnknownActionError
+from socialcare.http import whole_number
 from socialcare.policy import policy
 
 logger = Logger()
@@ -30,10 +31,10 @@ def list_cases() -> dict:
     status = query.get("status", lifecycle.OPEN).upper()
     if status not in STATUSES:
         raise BadRequestError(f"status must be one of {', '.join(STATUSES)}")
-    limit = query.get("limit", "50")
-    if not limit.isdigit() or not 1 <= int(limit) <= 500:
+    limit = whole_number(query.get("limit", "50"), 10)  # ASCII digits only: "²" and "٣" are no limits
+    if limit is None or not 1 <= limit <= 500:
         raise BadRequestError("limit must be a number from 1 to 500")
-    return {"cases": service.list_cases(status, int(limit))}
+    return {"cases": service.list_cases(status, limit)}
 
 
 @app.get("/cases/<case_id>")
@@ -60,6 +61,11 @@ def _agent() -> str:
 @app.exception_handler(CaseNotFoundError)
 def case_not_found(error: CaseNotFoundError) -> Response:
     return _error(404, str(error))
+
+
+@app.exception_handler(UnknownActionError)
+def unknown_action(error: UnknownActionError) -> Response:
+    return _error(400, str(error))
 
 
 @app.exception_handler(InvalidCaseTransitionError)

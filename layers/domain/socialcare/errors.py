@@ -13,6 +13,10 @@ class InvalidCaseTransitionError(SocialCareError):
     """The case is not waiting for that action (agent API: 409)."""
 
 
+class UnknownActionError(SocialCareError):
+    """No agent action has that name (agent API: 400, naming the actions there are)."""
+
+
 class InvalidMentionError(SocialCareError):
     """A delivery or poll result that cannot be read as mentions (webhook: 400)."""
 

@@ -70,10 +70,17 @@ def test_listing_an_unknown_status_is_a_bad_request(cloud):
 
 
 def test_listing_with_a_limit_out_of_range_is_a_bad_request(cloud):
-    for limit in ("0", "501", "ten", "-1", "2.5"):
+    # str.isdigit() takes "²" (superscript two) and "٣" (Arabic-Indic three): only ASCII digits are a limit
+    for limit in ("0", "501", "ten", "-1", "2.5", "%C2%B2", "%D9%A3", "%EF%BC%95", "9" * 5000, "+5", " 5", ""):
         response = cloud.http("GET", f"/cases?limit={limit}", headers=AGENT)
-        assert response.status == 400, limit
+        assert response.status == 400, limit[:20]
         assert response.json()["message"] == "limit must be a number from 1 to 500"
+
+
+def test_a_limit_in_ascii_digits_is_read_leading_zeros_and_all(cloud, waiting_case):
+    for limit in ("1", "050", "500"):
+        response = cloud.http("GET", f"/cases?limit={limit}", headers=AGENT)
+        assert (response.status, len(response.json()["cases"])) == (200, 1), limit
 
 
 # -- unknown cases -----------------------------------------------------------------------------------------------
@@ -108,18 +115,39 @@ def test_a_bad_action_body_is_a_bad_request_and_changes_nothing(cloud, waiting_c
 
 
 def test_an_action_the_case_is_not_waiting_for_is_a_conflict_and_changes_nothing(cloud, waiting_case):
-    for action, body in [("claim", {}), ("resolve", {"summary": "x", "publicNote": "y"}), ("follow-up", {})]:
+    for action, body in [("claim", {}), ("resolve", {"summary": "x", "publicNote": "Sorted."}), ("follow-up", {})]:
         response = cloud.http("POST", f"/cases/{CASE_ID}/{action}", json.dumps(body), AGENT)
         assert response.status == 409, action
         assert "waits for 'acknowledge'" in response.json()["message"], action
     assert_still_waiting_for_acknowledgement(cloud, waiting_case)
 
 
-def test_an_unknown_action_is_a_conflict_and_changes_nothing(cloud, waiting_case):
-    response = cloud.http("POST", f"/cases/{CASE_ID}/escalate", "{}", AGENT)
-    assert response.status == 409
-    assert "unknown action 'escalate'" in response.json()["message"]
+@pytest.mark.parametrize("action", ["escalate", "Acknowledge", "customer-dm", "%00"])
+def test_an_unknown_action_is_a_bad_request_naming_the_actions_and_changes_nothing(cloud, waiting_case, action):
+    response = cloud.http("POST", f"/cases/{CASE_ID}/{action}", "{}", AGENT)
+    assert response.status == 400
+    assert response.json()["message"] == (f"unknown action {action!r}; "
+                                          "one of acknowledge, claim, resolve, follow-up, dismiss")
     assert_still_waiting_for_acknowledgement(cloud, waiting_case)
+
+
+def test_an_unknown_action_on_an_unknown_case_is_a_bad_request(cloud):
+    response = cloud.http("POST", "/cases/generic-unknown/escalate", "{}", AGENT)
+    assert response.status == 400 and "unknown action 'escalate'" in response.json()["message"]
+
+
+@pytest.mark.parametrize(("reply", "problem"), [
+    ("k", "at least 2 characters"), (" . ", "at least 2 characters"),
+    ("Sorry\u0000!", "control character U+0000 at position 5"), ("\u001b[2JSorry", "control character U+001B"),
+])
+def test_a_one_character_or_control_character_reply_is_a_bad_request_and_changes_nothing(cloud, waiting_case, reply,
+                                                                                          problem):
+    response = cloud.http("POST", f"/cases/{CASE_ID}/acknowledge", json.dumps({"replyText": reply}), AGENT)
+    assert response.status == 400
+    assert response.json()["message"].startswith("bad acknowledge body: replyText: ")
+    assert problem in response.json()["message"]
+    assert_still_waiting_for_acknowledgement(cloud, waiting_case)
+    assert show(cloud)["timeline"] == waiting_case["timeline"]
 
 
 def test_an_acknowledgement_is_taken_once_and_a_second_one_is_a_conflict(cloud, waiting_case):

@@ -1,14 +1,30 @@
 """The bodies of the agents' actions, validated at the edge (a bad body is a 400 and changes nothing)."""
 from __future__ import annotations
 
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from socialcare.cases.lifecycle import AGENT_ACTIONS, DISMISS_REASONS
-from socialcare.errors import InvalidCaseTransitionError
+from socialcare.errors import UnknownActionError
 
 PUBLIC_TEXT_LIMIT = 2000
+PUBLIC_TEXT_MINIMUM = 2  # one character ("k", ".", "?") posted in public answers nobody
+LINE_BREAKS_AND_TABS = frozenset("\n\r\t")
+
+
+def _no_control_characters(text: str) -> str:
+    """NUL, escape, backspace... (Unicode category Cc, line breaks and tabs apart) would be posted as they are, or
+    refused by the platform after the case has moved on: refuse them here, naming the first."""
+    for position, character in enumerate(text):
+        if character not in LINE_BREAKS_AND_TABS and unicodedata.category(character) == "Cc":
+            raise ValueError(f"control character U+{ord(character):04X} at position {position}; "
+                             "only line breaks and tabs are allowed")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
 
 
 class _Body(BaseModel):
@@ -16,20 +32,28 @@ class _Body(BaseModel):
 
 
 class AcknowledgeBody(_Body):
-    replyText: str = Field(min_length=1, max_length=PUBLIC_TEXT_LIMIT)
+    replyText: Text = Field(min_length=PUBLIC_TEXT_MINIMUM, max_length=PUBLIC_TEXT_LIMIT)
 
 
 class ClaimBody(_Body):
-    owner: str = Field(default="", max_length=200)
+    owner: Text = Field(default="", max_length=200)
 
 
 class ResolveBody(_Body):
-    summary: str = Field(min_length=1, max_length=10_000)
-    publicNote: str = Field(min_length=1, max_length=PUBLIC_TEXT_LIMIT)
+    summary: Text = Field(min_length=1, max_length=10_000)
+    publicNote: Text = Field(min_length=PUBLIC_TEXT_MINIMUM, max_length=PUBLIC_TEXT_LIMIT)
 
 
 class FollowUpBody(_Body):
-    replyText: str = Field(default="", max_length=PUBLIC_TEXT_LIMIT)  # empty: the public note of the resolution
+    # empty: the public note of the resolution
+    replyText: Text = Field(default="", max_length=PUBLIC_TEXT_LIMIT)
+
+    @field_validator("replyText")
+    @classmethod
+    def _empty_or_a_reply(cls, text: str) -> str:
+        if 0 < len(text) < PUBLIC_TEXT_MINIMUM:
+            raise ValueError(f"a reply needs at least {PUBLIC_TEXT_MINIMUM} characters (or none: the public note)")
+        return text
 
 
 class DismissBody(_Body):
@@ -47,7 +71,7 @@ class InvalidActionBodyError(ValueError):
 def parse_action(action: str, body: str | None) -> dict:
     """The action's fields, or InvalidActionBodyError naming what is wrong."""
     if action not in AGENT_ACTIONS:
-        raise InvalidCaseTransitionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
+        raise UnknownActionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
     try:
         return BODIES[action].model_validate_json(body or "{}").model_dump()
     except ValidationError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from socialcare.config import Clocks
-from socialcare.errors import InvalidCaseTransitionError
+from socialcare.errors import InvalidCaseTransitionError, UnknownActionError
 
 NEW = "NEW"  # opened; its execution has not entered the first step yet
 ACKNOWLEDGE = "ACKNOWLEDGE"
@@ -83,7 +83,7 @@ def escalate_or_remind(step: str, level: int, clocks: Clocks) -> Escalation:
 def check_action(step: str | None, waiting_for: str | None, action: str) -> None:
     """Raise unless the case is waiting for `action` right now."""
     if action not in AGENT_ACTIONS:
-        raise InvalidCaseTransitionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
+        raise UnknownActionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
     if not waiting_for:
         raise InvalidCaseTransitionError(f"the case is not waiting for anyone (step {step or 'none'})")
     if action == DISMISS:

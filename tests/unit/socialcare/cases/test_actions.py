@@ -1,10 +1,11 @@
 """Mirrors layers/domain/socialcare/cases/actions.py: the agents' action bodies, checked before anything changes."""
 import json
+import re
 
 import pytest
 
 from socialcare.cases.actions import PUBLIC_TEXT_LIMIT, InvalidActionBodyError, parse_action
-from socialcare.errors import InvalidCaseTransitionError
+from socialcare.errors import UnknownActionError
 
 VALID = {
     "acknowledge": {"replyText": "Sorry about order A1, that's not OK."},
@@ -61,6 +62,36 @@ def test_a_public_text_longer_than_the_platform_limit_is_refused(action, field):
         parse_action(action, json.dumps(fields))
 
 
+PUBLIC_FIELDS = [("acknowledge", "replyText"), ("follow-up", "replyText"), ("resolve", "publicNote")]
+
+
+@pytest.mark.parametrize("text", ["k", ".", "?", " ! ", "\n👍\n"])
+@pytest.mark.parametrize(("action", "field"), PUBLIC_FIELDS)
+def test_a_public_text_of_one_character_is_refused_saying_so(action, field, text):
+    with pytest.raises(InvalidActionBodyError, match=f"{field}: .*at least 2 characters"):
+        parse_action(action, json.dumps({**VALID[action], field: text}))
+
+
+@pytest.mark.parametrize(("action", "field"), PUBLIC_FIELDS)
+def test_a_public_text_of_two_characters_is_accepted(action, field):
+    assert parse_action(action, json.dumps({**VALID[action], field: "OK"}))[field] == "OK"
+
+
+@pytest.mark.parametrize(("character", "code"), [("\x00", "U+0000"), ("\x07", "U+0007"), ("\x1b", "U+001B"),
+                                                 ("\x7f", "U+007F"), ("\x85", "U+0085")])
+@pytest.mark.parametrize(("action", "field"), [*PUBLIC_FIELDS, ("resolve", "summary"), ("claim", "owner")])
+def test_a_control_character_is_refused_naming_it_and_where(action, field, character, code):
+    text = f"Sorry{character} about that"
+    with pytest.raises(InvalidActionBodyError, match=re.escape(f"control character {code} at position 5")) as refused:
+        parse_action(action, json.dumps({**VALID[action], field: text}))
+    assert str(refused.value).startswith(f"{field}: ")
+
+
+def test_line_breaks_and_tabs_are_no_control_characters_in_a_reply():
+    text = "Sorry about that.\r\n\tWe're on it."
+    assert parse_action("acknowledge", json.dumps({"replyText": text})) == {"replyText": text}
+
+
 def test_a_public_text_at_the_platform_limit_is_accepted():
     text = "x" * PUBLIC_TEXT_LIMIT
     assert parse_action("acknowledge", json.dumps({"replyText": text})) == {"replyText": text}
@@ -86,6 +117,7 @@ def test_a_body_that_is_not_a_json_object_is_refused(action, body):
 
 
 @pytest.mark.parametrize("action", ["escalate", "customer-dm", "Acknowledge", ""])
-def test_an_unknown_action_is_not_a_body_problem_but_a_refused_transition(action):
-    with pytest.raises(InvalidCaseTransitionError, match="unknown action"):
+def test_an_unknown_action_is_not_a_body_problem_and_names_the_known_ones(action):
+    with pytest.raises(UnknownActionError, match="unknown action") as refused:
         parse_action(action, "{}")
+    assert "one of acknowledge, claim, resolve, follow-up, dismiss" in str(refused.value)

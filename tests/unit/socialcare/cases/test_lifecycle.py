@@ -16,7 +16,7 @@ from socialcare.cases.lifecycle import (
     first_window,
 )
 from socialcare.config import Clocks
-from socialcare.errors import InvalidCaseTransitionError
+from socialcare.errors import InvalidCaseTransitionError, UnknownActionError
 
 # Every clock a different length, so a step reading another step's clock shows up.
 CLOCKS = Clocks(ack_sla=600, ack_hard_limit=4200, dm_wait=7200, triage_claim=1800, resolve=172800, follow_up=3600,
@@ -156,5 +156,5 @@ def test_no_action_is_accepted_while_the_case_waits_for_nobody(step, waiting_for
 
 @pytest.mark.parametrize("action", ["escalate", "customer-dm", "ACKNOWLEDGE", ""])
 def test_an_unknown_action_is_refused_even_while_the_case_waits(action):
-    with pytest.raises(InvalidCaseTransitionError, match="unknown action"):
+    with pytest.raises(UnknownActionError, match="unknown action"):
         check_action(ACKNOWLEDGE, "acknowledge", action)
