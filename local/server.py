@@ -9,11 +9,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from local.cloud import LocalCloud
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HttpApi's own payload limit; the webhook handler refuses > 5 MiB
+READ_TIMEOUT_SECONDS = 10.0  # a client that promises more than it sends is answered 408, and its thread freed
+ROUTED_METHODS = ("GET", "POST")  # every route of the HttpApi is one of these
+JSON = {"content-type": "application/json"}
 
 
-def make_handler(cloud: LocalCloud):
+def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = read_timeout  # on the socket: each read waits this long at most, keep-alive waits included
 
         def do_GET(self):
             self._serve()
@@ -21,28 +25,82 @@ def make_handler(cloud: LocalCloud):
         def do_POST(self):
             self._serve()
 
+        def __getattr__(self, name: str):
+            # http.server answers a method without a do_<METHOD> with an HTML 501; every other method (PUT, DELETE,
+            # HEAD, OPTIONS, or a made-up one) is answered here instead, in JSON
+            if name.startswith("do_"):
+                return self._method_not_allowed
+            raise AttributeError(name)
+
+        def _method_not_allowed(self):
+            self._refuse(405, f"{self.command} is not routed here; the routes take {' or '.join(ROUTED_METHODS)}",
+                         {"allow": ", ".join(ROUTED_METHODS)})
+
         def _serve(self):
-            length = int(self.headers.get("content-length") or 0)
-            if length > MAX_REQUEST_BYTES:
-                self._reply(413, {"content-type": "application/json"}, json.dumps({"message": "too large"}))
+            length = self._content_length()
+            if length is None:
                 return
-            body = self.rfile.read(length) if length else b""
+            if length > MAX_REQUEST_BYTES:
+                self._refuse(413, f"the body is larger than {MAX_REQUEST_BYTES} bytes")
+                return
+            try:
+                body = self.rfile.read(length) if length else b""
+            except TimeoutError:
+                self._refuse(408, f"the body did not arrive within {read_timeout:g} s: it is shorter than its "
+                                  "Content-Length")
+                return
+            if len(body) < length:  # the client stopped sending before the end it announced
+                self._refuse(400, "the body is shorter than its Content-Length")
+                return
             try:
                 response = cloud.http(self.command, self.path, body, dict(self.headers.items()))
             except Exception as error:  # a handler crash is a 500, as on API Gateway
-                self._reply(500, {"content-type": "application/json"}, json.dumps({"message": repr(error)}))
+                self._reply(500, JSON, json.dumps({"message": repr(error)}))
                 return
             self._reply(response.status, response.headers, response.body)
 
+        def _content_length(self) -> int | None:
+            """The body's length in bytes, or None once the request has been refused. Only a Content-Length in ASCII
+            digits says where a body ends (this server reads no chunked bodies)."""
+            if self.headers.get("transfer-encoding"):
+                self._refuse(411, "send the body with a Content-Length; Transfer-Encoding is not read here")
+                return None
+            values = {value.strip() for value in self.headers.get_all("content-length") or []}
+            if not values:
+                return 0
+            value = values.pop()
+            if values or not (value.isascii() and value.isdigit()) or len(value) > 20:
+                self._refuse(400, "Content-Length must be one number of bytes, in digits")
+                return None
+            return int(value)
+
+        def _refuse(self, status: int, message: str, headers: dict | None = None):
+            """A JSON error; the connection is closed, as the rest of what the client sent cannot be trusted."""
+            self.close_connection = True
+            self._reply(status, {**JSON, "connection": "close", **(headers or {})},
+                        json.dumps({"message": message}))
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+            """http.server's own refusals (a malformed request line or headers, a request line too long...) in JSON
+            rather than HTML."""
+            self.log_error("code %d, message %s", code, message)
+            if self.request_version == "HTTP/0.9":  # a line too mangled to name its version: answer with a status
+                self.request_version = self.protocol_version
+            self._refuse(code, message or self.responses.get(code, ("refused",))[0])
+
         def _reply(self, status: int, headers: dict, body: str):
             payload = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() != "content-length":
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":  # a HEAD answer has headers only
+                    self.wfile.write(payload)
+            except ConnectionError:  # the client went away before its answer
+                self.close_connection = True
 
         def log_message(self, format, *args):
             if os.environ.get("LOCAL_SERVER_QUIET") != "1":
@@ -54,16 +112,18 @@ def make_handler(cloud: LocalCloud):
 class LocalServer:
     """The local cloud behind an HTTP server; the ingest queue is delivered in the background."""
 
-    def __init__(self, port: int = 3000, clocks: dict[str, int] | None = None):
+    def __init__(self, port: int = 3000, clocks: dict[str, int] | None = None,
+                 read_timeout: float = READ_TIMEOUT_SECONDS):
         self.cloud = LocalCloud(clocks=clocks)
         self.port = port
+        self.read_timeout = read_timeout
         self.httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> "LocalServer":
         self.cloud.start()
         self.cloud.start_pump()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), make_handler(self.cloud))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), make_handler(self.cloud, self.read_timeout))
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="local-server", daemon=True)
         self._thread.start()
