@@ -1,17 +1,27 @@
-# make demo | make test | make serve | make bench | make lint
-PYTHON_313 := $(shell pyenv prefix 3.13.0 2>/dev/null)/bin/python3
+# make demo | make test | make serve | make bench | make lint | make build | make lock
+# Python 3.13 is found as a newcomer has it (build/find-python313): python3.13 on PATH, else pyenv's highest 3.13.x,
+# else `uv python find 3.13`. Override with `make PYTHON_313=/path/to/python3.13`.
+PYTHON_313 := $(shell build/find-python313)
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+# SAM looks for `python3.13` on PATH: the SAM venv's own bin/python3.13 is the interpreter found above.
+SAM := PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/domain
 export SAM_CLI_TELEMETRY := 0
+# zoneinfo reads only the tzdata package (pinned in the layer), as Lambda does with PYTHONTZPATH="": no test depends
+# on this machine's /usr/share/zoneinfo.
+export PYTHONTZPATH :=
 
-.PHONY: setup demo test serve bench lint validate statelint clean
+need-python = @test -n "$(PYTHON_313)" || { echo "Python 3.13 not found. Install Python 3.13: pyenv install 3.13, or uv python install 3.13, or your OS package (python3.13); then run make again." >&2; exit 1; }
 
-$(VENV)/.installed: requirements-dev.txt layers/domain/requirements.txt
-	@test -x "$(PYTHON_313)" || { echo "Python 3.13 not found: pyenv prefix 3.13.0 must name a folder"; exit 1; }
+.PHONY: setup demo test serve bench lint validate statelint transform build lock clean
+
+# Locked with hashes (make lock): the dev venv gets exactly the layer's versions plus the tools.
+$(VENV)/.installed: requirements-dev.txt
+	$(need-python)
 	$(PYTHON_313) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
 
 setup: $(VENV)/.installed
@@ -31,15 +41,35 @@ bench: setup
 statelint: setup
 	$(PY) -m local.asl_check
 
-$(SAM_VENV)/.installed:
+# The SAM transform and cfn-lint on its output (local/lint.py, added by its owner; skipped until it exists).
+transform: setup
+	@if [ -f local/lint.py ]; then echo "$(PY) -m local.lint"; $(PY) -m local.lint; \
+	else echo "transform: local/lint.py not there yet, skipped"; fi
+
+$(SAM_VENV)/.installed: build/requirements-sam.txt
+	$(need-python)
 	$(PYTHON_313) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r build/requirements-sam.txt
 	touch $@
 
 validate: $(SAM_VENV)/.installed
-	$(SAM_VENV)/bin/sam validate --lint
+	$(SAM) validate --lint
 
-lint: statelint validate
+# The functions and the arm64 layer into .aws-sam/ (the layer's aarch64 wheels come from PyPI, hash-checked).
+build: $(SAM_VENV)/.installed
+	$(SAM) build
+
+lint: statelint validate transform build
+
+# Rewrites the three locks from their .in files; pins already there are kept unless LOCK_ARGS=--upgrade
+# (or --upgrade-package NAME). The layer is resolved for Lambda (aarch64, 3.13) within the dev lock's versions.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.13 \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+lock: setup
+	$(UV_COMPILE) --universal requirements-dev.in -o requirements-dev.txt
+	$(UV_COMPILE) --python-platform aarch64-manylinux2014 layers/domain/requirements.in \
+		-c requirements-dev.txt -o layers/domain/requirements.txt
+	$(UV_COMPILE) --universal build/requirements-sam.in -o build/requirements-sam.txt
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam
