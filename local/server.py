@@ -74,6 +74,15 @@ def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
                 return None
             return int(value)
 
+        def parse_request(self) -> bool:
+            if not super().parse_request():
+                return False
+            if self.request_version == "HTTP/0.9":  # "GET /path" alone, answered with a bare body by http.server
+                self.request_version = self.protocol_version
+                self._refuse(400, "a request line names its HTTP version: GET /path HTTP/1.1")
+                return False
+            return True
+
         def _refuse(self, status: int, message: str, headers: dict | None = None):
             """A JSON error; the connection is closed, as the rest of what the client sent cannot be trusted."""
             self.close_connection = True
@@ -86,6 +95,8 @@ def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
             self.log_error("code %d, message %s", code, message)
             if self.request_version == "HTTP/0.9":  # a line too mangled to name its version: answer with a status
                 self.request_version = self.protocol_version
+            if code == 505:  # HTTP/2.0 and up on an HTTP/1.1 socket: the client's mistake, so a 4xx like the rest
+                code, message = 400, f"{message}; this server speaks HTTP/1.1"
             self._refuse(code, message or self.responses.get(code, ("refused",))[0])
 
         def _reply(self, status: int, headers: dict, body: str):
