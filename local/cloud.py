@@ -18,12 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-STACK = "social-care-local"
-
 # Fake credentials and endpoints for moto, before boto3 or moto are imported anywhere.
-os.environ.update(AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION, AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
+os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
                   AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled")
 for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
                       "POWERTOOLS_LOG_LEVEL": "WARNING", "AGENT_TOKEN": "local-agent-token",
@@ -38,11 +34,13 @@ for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_D
 
 import boto3  # noqa: E402
 from aws_lambda_powertools import Metrics  # noqa: E402
+from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: E402
 
-from local import moto_patches  # noqa: E402
-from local.template import ROOT, http_routes, load_template, resources_of_type  # noqa: E402
+from local import iam, moto_patches  # noqa: E402
+from local.stack import ACCOUNT, REGION, Stack  # noqa: E402
+from local.template import artifact_path  # noqa: E402
 
 # moto's interpreter logs every failure event at ERROR, even a timeout a Catch turns into an escalation; the
 # execution history (which the CLI, the demo and the tests read) has them all.
@@ -50,7 +48,6 @@ logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-_SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
 CLOCK_OVERRIDES = ("ACK_SLA_SECONDS", "ACK_HARD_LIMIT_SECONDS", "DM_WAIT_SECONDS", "TRIAGE_CLAIM_SECONDS",
                    "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL", "PRE_BREACH_WARNING_SECONDS")
 
@@ -95,116 +92,30 @@ class HttpResponse:
         return json.loads(self.body) if self.body else None
 
 
-class Resolver:
-    """Resolves the template's intrinsics to the local resources' names."""
-
-    def __init__(self, template: dict, parameters: dict[str, str]):
-        self.template = template
-        self.parameters = parameters
-
-    def physical(self, logical_id: str) -> dict[str, str]:
-        """Ref and the attributes of each resource, as moto will name them."""
-        kind = self.template["Resources"][logical_id]["Type"]
-        if kind == "AWS::DynamoDB::Table":
-            return {"Ref": logical_id, "Arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{logical_id}"}
-        if kind == "AWS::SQS::Queue":
-            return {"Ref": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{logical_id}", "QueueName": logical_id,
-                    "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{logical_id}"}
-        if kind == "AWS::SNS::Topic":
-            arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{logical_id}"
-            return {"Ref": arn, "TopicName": logical_id, "TopicArn": arn}
-        if kind == "AWS::Serverless::Function":
-            return {"Ref": logical_id, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"}
-        if kind == "AWS::Serverless::StateMachine":
-            arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{logical_id}"
-            return {"Ref": arn, "Arn": arn, "Name": logical_id}
-        return {"Ref": logical_id, "Arn": f"arn:aws:local:{REGION}:{ACCOUNT}:{logical_id}"}
-
-    def value(self, node):
-        if isinstance(node, dict) and len(node) == 1:
-            (key, arg), = node.items()
-            if key == "Ref":
-                return self._ref(arg)
-            if key == "Fn::GetAtt":
-                logical_id, attribute = arg
-                return self.physical(logical_id)[attribute]
-            if key == "Fn::Sub":
-                return _SUB_VARIABLE.sub(lambda m: self._sub_variable(m.group(1)), arg)
-        if isinstance(node, dict):
-            return {k: self.value(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [self.value(v) for v in node]
-        return node
-
-    def _ref(self, name: str) -> str:
-        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK,
-                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-        if name in pseudo:
-            return pseudo[name]
-        if name in self.parameters:
-            return self.parameters[name]
-        return self.physical(name)["Ref"]
-
-    def _sub_variable(self, name: str) -> str:
-        if "." in name and not name.startswith("AWS::"):
-            logical_id, attribute = name.split(".", 1)
-            return self.physical(logical_id)[attribute]
-        return str(self._ref(name))
-
-
-def template_parameters(template: dict) -> dict[str, str]:
-    return {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
-
-
-def function_environment(template: dict, resolver: Resolver) -> dict[str, dict[str, str]]:
-    """Each function's environment: Globals, then its own variables, resolved."""
-    shared = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    result = {}
-    for name, function in resources_of_type(template, "AWS::Serverless::Function").items():
-        own = function["Properties"].get("Environment", {}).get("Variables", {})
-        result[name] = {k: str(resolver.value(v)) for k, v in {**shared, **own}.items()}
-    return result
-
-
-def parameter_variables(template: dict) -> set[str]:
-    """The environment variables the template fills from a Parameter: on a local run, the user's own environment
-    sets those (as `sam deploy --parameter-overrides` would)."""
-    parameters = set(template.get("Parameters", {}))
-    functions = resources_of_type(template, "AWS::Serverless::Function").values()
-    sources = [template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})]
-    sources += [f["Properties"].get("Environment", {}).get("Variables", {}) for f in functions]
-    return {name for variables in sources for name, value in variables.items()
-            if isinstance(value, dict) and value.get("Ref") in parameters}
-
-
 def local_environment() -> dict[str, str]:
-    """The union of every function's environment. One process runs every handler, so the template must never give
-    two functions one variable with two values (checked here)."""
-    template = load_template()
-    resolver = Resolver(template, template_parameters(template))
-    merged: dict[str, str] = {}
-    for function, variables in function_environment(template, resolver).items():
-        for name, value in variables.items():
-            if merged.get(name, value) != value:
-                raise ValueError(f"{function} sets {name}={value!r}, another function {merged[name]!r}")
-            merged[name] = value
-    return merged
+    """The functions' environment (table names, topic ARNs...) for code that runs outside the local cloud, e.g. a unit
+    test. It leaves out the variables naming Secrets Manager secrets, so such code reads secrets from the environment;
+    inside the local cloud, handlers read them from Secrets Manager as their role, as on AWS."""
+    return {name: value for name, value in Stack.load().environment().items() if not name.endswith("_SECRET_NAME")}
 
 
 class LocalCloud:
-    """Use as a context manager, or start()/stop(). `clocks` overrides clock variables (e.g. ACK_SLA_SECONDS=2)."""
+    """Use as a context manager, or start()/stop(). `clocks` overrides clock variables (e.g. ACK_SLA_SECONDS=2).
+    `stack` is the stack to build (default: template.yaml, transformed), e.g. a copy with one grant removed."""
 
-    def __init__(self, clocks: dict[str, int] | None = None):
-        self.template = load_template()
-        self.resolver = Resolver(self.template, template_parameters(self.template))
+    def __init__(self, clocks: dict[str, int] | None = None, stack: Stack | None = None):
+        self.stack = stack or Stack.load()
+        self.resolver = self.stack.resolver
         self.clock_overrides = {k: str(v) for k, v in (clocks or {}).items()}
         unknown = set(self.clock_overrides) - set(CLOCK_OVERRIDES)
         if unknown:
             raise ValueError(f"unknown clock overrides {sorted(unknown)}; known: {CLOCK_OVERRIDES}")
-        self.routes = http_routes(self.template)
+        self.routes = self.stack.routes()
         self.handlers: dict[str, object] = {}
         self.invocations: list[tuple[str, dict]] = []
         self.lose_next_response: dict[str, Exception] = {}  # function -> error raised once after it ran
+        self.iam = iam.LocalIam(self.stack.role_statements(iam.MANAGED_POLICIES), REGION, ACCOUNT, self._secret_arn)
+        self._enforcing = None
         self._saved_env: dict[str, str | None] = {}
         self._mock = None
         self._original_invoke = None
@@ -222,13 +133,14 @@ class LocalCloud:
         self.stop()
 
     def start(self) -> "LocalCloud":
-        user_settable = {name: os.environ[name] for name in parameter_variables(self.template) if os.environ.get(name)}
-        self._set_env({**local_environment(), **user_settable, **self.clock_overrides})
+        user_settable = {name: os.environ[name] for name in self.stack.parameter_variables() if os.environ.get(name)}
+        self._set_env({**self.stack.environment(), **user_settable, **self.clock_overrides})
         from socialcare.config import settings
         from socialcare.policy import policy
         settings.cache_clear()
         policy.cache_clear()  # POLICY_FILE may name another file for this run
         policy()  # as a function's cold start does: a broken policy file stops here, with its problems listed
+        parameters.clear_caches()  # secrets cached by an earlier local cloud in this process
         moto_patches.apply_all()
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
@@ -238,6 +150,8 @@ class LocalCloud:
             cloud._invoke_from_aws(name, body, response_headers)
         self._create_resources()
         self._load_handlers()
+        self._enforcing = iam.enforcing(self.iam)
+        self._enforcing.__enter__()
         return self
 
     def stop(self) -> None:
@@ -247,10 +161,14 @@ class LocalCloud:
         try:
             self._stop_running_executions()
         finally:
+            if self._enforcing is not None:
+                self._enforcing.__exit__(None, None, None)
+                self._enforcing = None
             LambdaSimpleBackend.invoke = self._original_invoke
             self._mock.stop()
             self._mock = None
             self._restore_env()
+            parameters.clear_caches()
 
     def _stop_running_executions(self) -> None:
         """A running execution left behind would wake later and call moto's server port. One that has only just
@@ -284,11 +202,10 @@ class LocalCloud:
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
 
-    # -- resources from the template ------------------------------------------------------------------------------
+    # -- resources from the stack ---------------------------------------------------------------------------------
     def _create_resources(self) -> None:
         dynamodb = boto3.client("dynamodb")
-        for name, table in resources_of_type(self.template, "AWS::DynamoDB::Table").items():
-            props = table["Properties"]
+        for name, props in self.stack.resources("AWS::DynamoDB::Table").items():
             args = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
                     "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
             if props.get("GlobalSecondaryIndexes"):
@@ -297,28 +214,70 @@ class LocalCloud:
             if props.get("TimeToLiveSpecification"):
                 dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
         sqs = boto3.client("sqs")
-        queues = resources_of_type(self.template, "AWS::SQS::Queue")
-        for name, queue in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]["Properties"]):
-            props = self.resolver.value(queue["Properties"])
+        queues = self.stack.resources("AWS::SQS::Queue")
+        for name, props in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]):
             attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
             if "RedrivePolicy" in props:
                 attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
             sqs.create_queue(QueueName=name, Attributes=attributes)
         sns = boto3.client("sns")
-        for name in resources_of_type(self.template, "AWS::SNS::Topic"):
+        for name in self.stack.resources("AWS::SNS::Topic"):
             arn = sns.create_topic(Name=name)["TopicArn"]
             self.subscribe_inbox(name, arn)
+        self._create_secrets()
         sfn = boto3.client("stepfunctions")
-        for name, machine in resources_of_type(self.template, "AWS::Serverless::StateMachine").items():
-            props = machine["Properties"]
-            definition = (ROOT / props["DefinitionUri"]).read_text()
-            substitutions = {k: str(self.resolver.value(v)) for k, v in props.get("DefinitionSubstitutions", {}).items()}
+        for name, props in self.stack.resources("AWS::StepFunctions::StateMachine").items():
+            definition = artifact_path(props["DefinitionS3Location"]).read_text()
+            substitutions = {k: str(v) for k, v in props.get("DefinitionSubstitutions", {}).items()}
             missing = set(_PLACEHOLDER.findall(definition)) - set(substitutions)
             if missing:
-                raise KeyError(f"{props['DefinitionUri']} has placeholders without substitutions: {sorted(missing)}")
+                raise KeyError(f"{name}'s definition has placeholders without substitutions: {sorted(missing)}")
             definition = _PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], definition)
-            sfn.create_state_machine(name=name, definition=definition, type=props.get("Type", "STANDARD"),
-                                     roleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}Role")
+            sfn.create_state_machine(name=self.stack.physical(name)["Name"], definition=definition,
+                                     type=props.get("StateMachineType", "STANDARD"), roleArn=props["RoleArn"])
+
+    def _create_secrets(self) -> None:
+        """Each secret the functions name, holding the local values of its keys (the local environment's, as
+        README lists them), so handlers read them from Secrets Manager as their role, as on AWS."""
+        from socialcare.secrets import SECRETS
+        contents: dict[str, dict | str] = {}
+        for where in SECRETS.values():
+            secret_id = os.environ.get(where.name_variable)
+            value = os.environ.get(where.local_variable)
+            if not secret_id or not value:
+                continue
+            if where.key is None:
+                contents[secret_id] = value
+            else:
+                contents.setdefault(secret_id, {})[where.key] = value
+        client = boto3.client("secretsmanager")
+        for secret_id, content in contents.items():
+            client.create_secret(Name=secret_id, SecretString=content if isinstance(content, str)
+                                 else json.dumps(content))
+
+    def put_secret(self, name: str, value: str) -> None:
+        """Change one secret value (a name of socialcare.secrets.SECRETS) in Secrets Manager, e.g. in a test."""
+        from socialcare.secrets import SECRETS
+        where = SECRETS[name]
+        secret_id = os.environ[where.name_variable]
+        client = boto3.client("secretsmanager")
+        if where.key is None:
+            content = value
+        else:
+            current = json.loads(client.get_secret_value(SecretId=secret_id)["SecretString"])
+            content = json.dumps({**current, where.key: value})
+        client.put_secret_value(SecretId=secret_id, SecretString=content)
+        parameters.clear_caches()
+
+    def _secret_arn(self, secret_id: str) -> str:
+        """The ARN of a secret named by name or ARN: Secrets Manager adds six random characters to the name."""
+        if secret_id.startswith("arn:"):
+            return secret_id
+        with iam.acting_as(None):
+            try:
+                return boto3.client("secretsmanager").describe_secret(SecretId=secret_id)["ARN"]
+            except boto3.client("secretsmanager").exceptions.ResourceNotFoundException:
+                return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret_id}"
 
     def subscribe_inbox(self, topic_logical_id: str, topic_arn: str, filter_policy: dict | None = None,
                         inbox: str | None = None) -> str:
@@ -352,21 +311,18 @@ class LocalCloud:
 
     # -- functions --------------------------------------------------------------------------------------------------
     def _load_handlers(self) -> None:
-        default_handler = self.template.get("Globals", {}).get("Function", {}).get("Handler", "app.lambda_handler")
-        for name, function in resources_of_type(self.template, "AWS::Serverless::Function").items():
-            props = function["Properties"]
-            package = props["CodeUri"].strip("/").replace("/", ".")
-            module_name, attribute = props.get("Handler", default_handler).rsplit(".", 1)
-            module = importlib.import_module(f"{package}.{module_name}")
-            self.handlers[name] = getattr(module, attribute)
+        for name, function in self.stack.functions.items():
+            self.handlers[name] = getattr(importlib.import_module(function.module), function.handler)
 
     def invoke(self, function: str, event: dict) -> dict:
-        """Run a function's handler as Lambda would (a fresh context per call)."""
+        """Run a function's handler as Lambda would: a fresh context per call, its AWS calls made as its role."""
         with self._lock:
             self.invocations.append((function, event))
-        timeout = self.template["Resources"][function]["Properties"].get("Timeout", 15)
+        spec = self.stack.functions[function]
         try:
-            result = self.handlers[function](event, LambdaContext(function_name=function, timeout_seconds=timeout))
+            with iam.acting_as(spec.role_arn):
+                result = self.handlers[function](event, LambdaContext(function_name=function,
+                                                                      timeout_seconds=spec.timeout))
         finally:
             # Powertools keeps disabled metrics in memory and prints them once a metric has 100 values; a Lambda
             # would have flushed them at the end of each invocation.
@@ -387,6 +343,16 @@ class LocalCloud:
             return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
         return json.dumps(result).encode()
 
+    def run_schedule(self, name: str) -> dict:
+        """Fire an EventBridge Scheduler schedule of the stack (named as the template names it, e.g.
+        `social-care-local-poll-x`) once: its role must be allowed to invoke the target, as on AWS."""
+        schedule = self.stack.schedules()[name]
+        target = self.stack.functions[schedule["function"]]
+        request = iam.Request("lambda:InvokeFunction", self.stack.physical(target.logical_id)["Arn"])
+        if not self.iam.allows(schedule["role_arn"], request):
+            raise PermissionError(f"schedule {name}: its role may not invoke {target.logical_id}")
+        return self.invoke(target.logical_id, json.loads(schedule["input"]))
+
     # -- the HttpApi ------------------------------------------------------------------------------------------------
     def http(self, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None,
              agent: str | None = None) -> HttpResponse:
@@ -394,14 +360,18 @@ class LocalCloud:
         parsed = urllib.parse.urlsplit(path)
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         for route in self.routes:
-            match = route["regex"].match(parsed.path)
-            if route["method"] == method.upper() and match:
+            match = route.regex.match(parsed.path)
+            if route.method == method.upper() and match:
                 break
         else:
             return HttpResponse(404, {"content-type": "application/json"}, json.dumps({"message": "Not Found"}))
-        if route["iam"] and headers.get("authorization") != f"Bearer {os.environ['AGENT_TOKEN']}":
+        if route.iam and headers.get("authorization") != f"Bearer {os.environ['AGENT_TOKEN']}":
             return HttpResponse(401, {"content-type": "application/json"},
                                 json.dumps({"message": "send Authorization: Bearer $AGENT_TOKEN"}))
+        if not self.stack.api_may_invoke(route.function, route.method, parsed.path):
+            # API Gateway cannot invoke a function that has no resource-based permission for the route
+            return HttpResponse(500, {"content-type": "application/json"},
+                                json.dumps({"message": "Internal Server Error"}))
         raw = body.encode() if isinstance(body, str) else (body or b"")
         try:
             text, is_base64 = raw.decode("utf-8"), False
@@ -410,58 +380,55 @@ class LocalCloud:
         now = datetime.now(UTC)
         request_context = {
             "accountId": ACCOUNT, "apiId": "local", "domainName": "127.0.0.1", "stage": "$default",
-            "requestId": str(uuid.uuid4()), "routeKey": f"{route['method']} {route['path']}",
+            "requestId": str(uuid.uuid4()), "routeKey": f"{route.method} {route.path}",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
-            "http": {"method": route["method"], "path": parsed.path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+            "http": {"method": route.method, "path": parsed.path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
                      "userAgent": headers.get("user-agent", "local")},
         }
-        if route["iam"]:
+        if route.iam:
             who = agent or headers.get("x-agent-name") or "local-agent"
             request_context["authorizer"] = {"iam": {
                 "accessKey": "LOCAL", "accountId": ACCOUNT, "callerId": who, "principalOrgId": None,
                 "userArn": f"arn:aws:iam::{ACCOUNT}:user/{who}", "userId": who, "cognitoIdentity": None}}
         query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
         event = {
-            "version": "2.0", "routeKey": f"{route['method']} {route['path']}", "rawPath": parsed.path,
+            "version": "2.0", "routeKey": f"{route.method} {route.path}", "rawPath": parsed.path,
             "rawQueryString": parsed.query, "headers": headers, "queryStringParameters": query or None,
             "pathParameters": match.groupdict() or None, "requestContext": request_context,
             "body": text or None, "isBase64Encoded": is_base64,
         }
-        result = self.invoke(route["function"], event)
+        result = self.invoke(route.function, event)
         return HttpResponse(result.get("statusCode", 200), result.get("headers", {}), result.get("body") or "")
 
     # -- the ingest queue -----------------------------------------------------------------------------------------
-    def _sqs_source(self) -> tuple[str, str, int]:
-        for name, function in resources_of_type(self.template, "AWS::Serverless::Function").items():
-            for event in function["Properties"].get("Events", {}).values():
-                if event["Type"] == "SQS":
-                    queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
-                    return name, self.resolver.physical(queue)["Ref"], event["Properties"].get("BatchSize", 10)
-        raise LookupError("no SQS event source in the template")
-
     def deliver_queue(self, max_rounds: int = 100) -> int:
-        """Deliver the ingest queue to its function until it is empty, as the event source mapping would: a batch,
-        the partial-batch response, failed messages made visible again at once (locally, no visibility wait)."""
-        function, url, batch_size = self._sqs_source()
+        """Deliver the ingest queue to its function until it is empty, as the event source mapping would (reading and
+        deleting as the function's role): a batch, the partial-batch response, failed messages made visible again at
+        once (locally, no visibility wait)."""
+        mapping, = self.stack.queue_mappings()
+        function, url = mapping["function"], mapping["queue_url"]
         sqs = boto3.client("sqs")
         delivered = 0
-        for _ in range(max_rounds):
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size,
-                                           AttributeNames=["All"]).get("Messages", [])
-            if not messages:
-                return delivered
-            event = {"Records": [_sqs_record(m, url) for m in messages]}
-            try:
-                failed = {f["itemIdentifier"] for f in self.invoke(function, event).get("batchItemFailures", [])}
-            except Exception:
-                failed = {m["MessageId"] for m in messages}  # the whole batch failed (the function crashed)
-            for message in messages:
-                if message["MessageId"] in failed:
-                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                                  VisibilityTimeout=0)
-                else:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                    delivered += 1
+        with iam.acting_as(self.stack.functions[function].role_arn):
+            for _ in range(max_rounds):
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=mapping["batch_size"],
+                                               AttributeNames=["All"]).get("Messages", [])
+                if not messages:
+                    return delivered
+                event = {"Records": [_sqs_record(m, url) for m in messages]}
+                try:
+                    answer = self.invoke(function, event) if mapping["partial"] else {}
+                    failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+                except Exception:
+                    failed = {m["MessageId"] for m in messages}  # the whole batch failed (the function crashed)
+                for message in messages:
+                    if message["MessageId"] in failed:
+                        with iam.acting_as(None):  # not a call of the mapping: its visibility timeout, elapsed
+                            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                                                          VisibilityTimeout=0)
+                    else:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                        delivered += 1
         return delivered
 
     def start_pump(self, interval: float = 0.2) -> None:
@@ -485,8 +452,8 @@ class LocalCloud:
     # -- looking at executions ------------------------------------------------------------------------------------
     @property
     def state_machine_arn(self) -> str:
-        name = next(iter(resources_of_type(self.template, "AWS::Serverless::StateMachine")))
-        return self.resolver.physical(name)["Arn"]
+        name = next(iter(self.stack.resources("AWS::StepFunctions::StateMachine")))
+        return self.stack.physical(name)["Arn"]
 
     def execution_arn(self, case_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"

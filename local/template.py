@@ -1,6 +1,10 @@
 """Reads template.yaml (with its CloudFormation tags) so the local cloud is built from the one template."""
 from __future__ import annotations
 
+import copy
+import functools
+import json
+import os
 import pathlib
 import re
 
@@ -54,3 +58,65 @@ def http_routes(template: dict) -> list[dict]:
             routes.append({"method": props["Method"].upper(), "path": props["Path"], "function": name,
                            "iam": authorizer == "AWS_IAM", "regex": re.compile(pattern)})
     return routes
+
+
+# -- the SAM transform, offline ---------------------------------------------------------------------------------------
+ARTIFACT_BUCKET = "local-artifacts"
+# What `sam package` replaces with an S3 location before CloudFormation's transform reads the template.
+_LOCAL_ARTIFACTS = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri",
+                    "AWS::Serverless::StateMachine": "DefinitionUri"}
+
+
+class TemplateTransformError(Exception):
+    """The SAM transform refuses the template, as CloudFormation would at `sam deploy`."""
+
+    def __init__(self, causes: list[str]):
+        super().__init__("the SAM transform refuses template.yaml:\n" + "\n".join(f"  - {c}" for c in causes))
+        self.causes = causes
+
+
+def packaged(template: dict) -> dict:
+    """The template as `sam package` hands it to CloudFormation: every local CodeUri, ContentUri and DefinitionUri is
+    an S3 location (bucket ARTIFACT_BUCKET, key = the path in this repository)."""
+    template = copy.deepcopy(template)
+    for resource in template["Resources"].values():
+        key = _LOCAL_ARTIFACTS.get(resource["Type"])
+        location = resource.get("Properties", {}).get(key) if key else None
+        if isinstance(location, str) and not location.startswith("s3://"):
+            resource["Properties"][key] = f"s3://{ARTIFACT_BUCKET}/{location.strip('/')}"
+    return template
+
+
+def artifact_path(location: dict) -> pathlib.Path:
+    """The file or folder of this repository behind an S3 location of the packaged template."""
+    bucket, key = location.get("Bucket") or location.get("S3Bucket"), location.get("Key") or location.get("S3Key")
+    if bucket != ARTIFACT_BUCKET:
+        raise ValueError(f"{location} is not an artifact of this repository")
+    return ROOT / key
+
+
+class _NoManagedPolicyNames:
+    """The transform asks for this map only when a template names an AWS managed policy by its bare name; ours give
+    ARNs or SAM policy templates, so an account's list of policies is never needed."""
+
+    def load(self) -> dict[str, str]:
+        raise TemplateTransformError(["name AWS managed policies by ARN: the offline transform cannot look names up"])
+
+
+@functools.lru_cache(maxsize=4)
+def _transformed(text: str) -> str:
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.translator.transform import transform
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the transform asks boto3 for a region; any will do
+    template = packaged(yaml.load(text, Loader=_CfnLoader))
+    try:
+        return json.dumps(transform(template, {}, _NoManagedPolicyNames()))
+    except InvalidDocumentException as error:
+        raise TemplateTransformError([cause.message for cause in error.causes]) from None
+
+
+def transformed_template(path: pathlib.Path = TEMPLATE_PATH) -> dict:
+    """template.yaml after the SAM transform that CloudFormation runs at deploy: IAM roles and policies, the HttpApi's
+    OpenAPI body, event source mappings, schedules, as AWS will create them. Raises TemplateTransformError."""
+    return json.loads(_transformed(path.read_text()))

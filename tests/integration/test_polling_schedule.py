@@ -13,7 +13,7 @@ from tests.unit.socialcare.test_polling import BRAND, URL, page, post
 
 def test_two_scheduled_polls_open_cases_for_new_mentions_only(cloud, monkeypatch):
     monkeypatch.setenv("X_BRAND_USER_ID", BRAND)
-    monkeypatch.setenv("X_BEARER_TOKEN", "local-bearer")
+    cloud.put_secret("X_BEARER_TOKEN", "local-bearer")
     settings.cache_clear()
     try:
         with responses.RequestsMock() as x:

@@ -31,7 +31,7 @@ NOW = 1_800_000_000.0
 
 @pytest.fixture
 def x(cloud, monkeypatch):
-    monkeypatch.setenv("X_BEARER_TOKEN", BEARER)
+    cloud.put_secret("X_BEARER_TOKEN", BEARER)
     monkeypatch.setenv("X_BRAND_USER_ID", BRAND)
     settings.cache_clear()
     if not PollCursorRecord.exists():

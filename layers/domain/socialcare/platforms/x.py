@@ -280,14 +280,14 @@ class XPlatform(Platform):
         # chose. Every delivery is a JSON object, so a token holding "{" is no challenge worth answering.
         if not token or "{" in token:
             return None
-        answer = {"response_token": sign(secret("X_CONSUMER_SECRET"), token.encode())}
+        answer = {"response_token": sign(secret("X_WEBHOOK_CONSUMER_SECRET"), token.encode())}
         return ChallengeAnswer(200, json.dumps(answer), "application/json")
 
     def verify(self, headers: dict[str, str], raw_body: bytes) -> None:
         signature = headers.get(SIGNATURE_HEADER, "")
         if not signature:
             raise SignatureMismatchError(f"missing {SIGNATURE_HEADER}")
-        expected = sign(secret("X_CONSUMER_SECRET"), raw_body)
+        expected = sign(secret("X_WEBHOOK_CONSUMER_SECRET"), raw_body)
         # compared as bytes: compare_digest refuses str with non-ASCII characters (a 500 instead of a 401)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise SignatureMismatchError(f"{SIGNATURE_HEADER} does not match the body")

@@ -56,7 +56,11 @@ def google(monkeypatch):
 
 @pytest.fixture
 def polled(cloud, google):
-    """Google as above, with the local cloud's cursor table and ingest queue (the cloud first: moto under responses)."""
+    """Google as above, with the local cloud's cursor table, ingest queue and secrets (the cloud first: moto under
+    responses)."""
+    for name, value in (("GOOGLE_CLIENT_ID", CLIENT_ID), ("GOOGLE_CLIENT_SECRET", CLIENT_SECRET),
+                        ("GOOGLE_REFRESH_TOKEN", REFRESH_TOKEN)):
+        cloud.put_secret(name, value)
     if not PollCursorRecord.exists():
         PollCursorRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
     return google
