@@ -181,6 +181,11 @@ class Echoes(_Section):
     window_days: int = Field(default=7, ge=1)  # how far back our replies count
 
 
+class Privacy(_Section):
+    # the customer's private messages are erased from a case this many days after it closed
+    erase_private_messages_after_days: int = Field(default=90, ge=1)
+
+
 class Policy(_Section):
     business_hours: BusinessHours = BusinessHours()
     guardrails: Guardrails = Guardrails()
@@ -189,6 +194,7 @@ class Policy(_Section):
     indirect: Indirect = Indirect()
     pile_on: PileOn = PileOn()
     echoes: Echoes = Echoes()
+    privacy: Privacy = Privacy()
     _calendar: BusinessCalendar = PrivateAttr()
 
     def model_post_init(self, context: object) -> None:

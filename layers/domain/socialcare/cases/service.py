@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
 from socialcare.assessment import PRIORITIES
-from socialcare.cases import clocks, guarding, lifecycle
+from socialcare.cases import clocks, guarding, lifecycle, retention
 from socialcare.config import settings
 from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError, ReplyRejectedError
 from socialcare.guardrails import invites_private_message
@@ -292,7 +292,7 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
     repo.close(case_id, case.author_key, aliases=frozenset(case.author_aliases or ()), actions=[
         CaseRecord.status.set(status), CaseRecord.step.set("CLOSED"), CaseRecord.closed_at.set(closed_at),
         CaseRecord.deadline.set(closed_at), CaseRecord.closed_reason.set(reason),
-        CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(),
+        CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(), *retention.marks_for_closing(case, closed_at),
     ])
     repo.add_event(case_id, "closed", "closed", {"outcome": outcome, "reason": reason}, at=closed_at)
     return {"caseId": case_id, "status": status, "reason": reason}

@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 from socialcare.storage.records import (
     CASE_RECORD,
     OPEN_CASE_RECORD,
+    PRIVATE_DATA_HELD,
     TIMELINE_PREFIX,
     CaseRecord,
     MentionRecord,
@@ -118,6 +119,18 @@ class CasesRepository:
     def list_by_author(self, author_key: str) -> list[CaseRecord]:
         return list(CaseRecord.by_author.query(author_key))
 
+    # -- private data -------------------------------------------------------------------------------------------
+    def due_for_erasure(self, now: str) -> list[str]:
+        """The closed cases whose private message is due to be erased by `now` (a sparse index: nothing else)."""
+        due = CaseRecord.with_private_data.query(PRIVATE_DATA_HELD, CaseRecord.erase_private_at <= now)
+        return [record.case_id for record in due]
+
+    def erase_private_data(self, case_id: str, erased_at: str) -> None:
+        """The customer's message and where it came from, gone; the case leaves the erasure index."""
+        self.update(case_id, [CaseRecord.private_contact.remove(), CaseRecord.dm_sender_id.remove(),
+                              CaseRecord.private_data.remove(), CaseRecord.erase_private_at.remove(),
+                              CaseRecord.private_erased_at.set(erased_at)])
+
     # -- timeline ---------------------------------------------------------------------------------------------
     def add_event(self, case_id: str, event_key: str, event: str, detail: dict | None = None,
                   at: str | None = None) -> bool:
@@ -135,6 +148,10 @@ class CasesRepository:
     def remove_event(self, case_id: str, event_key: str) -> None:
         """Take back an entry for something that did not happen after all (an action on a step that moved on)."""
         CaseRecord(case_id, f"{TIMELINE_PREFIX}{event_key}").delete()
+
+    def rename_event(self, case_id: str, record: str, event: str) -> None:
+        CaseRecord(case_id, record).update(actions=[CaseRecord.event.set(event)],
+                                           condition=CaseRecord.record.exists())
 
     def get_event(self, case_id: str, event_key: str) -> CaseRecord | None:
         try:

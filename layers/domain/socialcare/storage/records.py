@@ -17,12 +17,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 CASE_RECORD = "CASE"
 OPEN_CASE_RECORD = "OPEN_CASE"
 TIMELINE_PREFIX = "TL#"
+PRIVATE_DATA_HELD = "held"
 
 
 class CasesByStatusIndex(GlobalSecondaryIndex):
@@ -45,6 +46,18 @@ class CasesByAuthorIndex(GlobalSecondaryIndex):
 
     author_key = UnicodeAttribute(hash_key=True)
     opened_at = UnicodeAttribute(range_key=True)
+
+
+class CasesWithPrivateDataIndex(GlobalSecondaryIndex):
+    """Closed cases that still hold a private message, by the day it is to be erased. Sparse: erasing a case removes
+    both keys, so the index holds only what is still to erase."""
+
+    class Meta:
+        index_name = "CasesWithPrivateData"
+        projection = KeysOnlyProjection()
+
+    private_data = UnicodeAttribute(hash_key=True)  # PRIVATE_DATA_HELD
+    erase_private_at = UnicodeAttribute(range_key=True)
 
 
 class CaseRecord(Model):
@@ -89,6 +102,9 @@ class CaseRecord(Model):
     draft_reply = UnicodeAttribute(null=True)  # the personalised acknowledgement draft shown to the agents
     incident_id = UnicodeAttribute(null=True)  # the pile-on incident that groups this case
     author_aliases = UnicodeSetAttribute(null=True)  # other author keys of the same person (a PSID), pointing here
+    private_data = UnicodeAttribute(null=True)  # PRIVATE_DATA_HELD while a closed case keeps a private message
+    erase_private_at = UnicodeAttribute(null=True)  # when that message is erased (the care policy's retention)
+    private_erased_at = UnicodeAttribute(null=True)
 
     # a timeline entry (record == TL#...)
     at = UnicodeAttribute(null=True)
@@ -100,6 +116,7 @@ class CaseRecord(Model):
 
     by_status = CasesByStatusIndex()
     by_author = CasesByAuthorIndex()
+    with_private_data = CasesWithPrivateDataIndex()
 
 
 class MentionRecord(Model):
