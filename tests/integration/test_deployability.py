@@ -109,3 +109,12 @@ def test_with_the_grant_the_same_case_is_warned_and_escalated():
         assert [n for n in cloud.notifications("AgentsTopic-inbox") if n["attributes"].get("warning") == "true"]
         assert cloud.iam.denials == []
         assert show(cloud, "generic-9902")["escalationLevel"] >= 1
+
+
+def test_the_ingest_function_may_read_only_its_own_queue_though_sam_grants_every_queue(cloud):
+    role = cloud.stack.functions["IngestMentionsFunction"].role_arn
+    ingest_queue = cloud.stack.physical("IngestQueue")["Arn"]
+    assert cloud.iam.allows(role, iam.Request("sqs:ReceiveMessage", ingest_queue))
+    for queue in (cloud.stack.physical("IngestDeadLetterQueue")["Arn"], "arn:aws:sqs:us-east-1:123456789012:other"):
+        assert not cloud.iam.allows(role, iam.Request("sqs:ReceiveMessage", queue))
+        assert not cloud.iam.allows(role, iam.Request("sqs:DeleteMessage", queue))
