@@ -126,6 +126,7 @@ def test_a_head_request_is_405_with_headers_only(server):
     (b"GET /cases HTTP/1.1 extra\r\n\r\n", 400),
     (b"GET /cases HTTP/x.y\r\n\r\n", 400),
     (b"GET /cases HTTP/2.0\r\n\r\n", 400),  # http.server's 505: a 5xx for a client's mistake
+    (b"GET /cases\r\n\r\n", 400),  # HTTP/0.9: http.server answered with a body and no status line
     (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
     (b"GET /cases HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
 ])
