@@ -33,8 +33,10 @@ for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_D
     os.environ.setdefault(_name, _value)
 
 import boto3  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 from aws_lambda_powertools import Metrics  # noqa: E402
 from aws_lambda_powertools.utilities import parameters  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: E402
 
@@ -122,6 +124,7 @@ class LocalCloud:
         self._pump: threading.Thread | None = None
         self._pump_stop = threading.Event()
         self._lock = threading.Lock()
+        self._running: dict[str, int] = {}  # function -> invocations under way (its reserved concurrency caps it)
         self.inboxes: dict[str, str] = {}
         self.received: dict[str, list[dict]] = {}
 
@@ -276,7 +279,7 @@ class LocalCloud:
         with iam.acting_as(None):
             try:
                 return boto3.client("secretsmanager").describe_secret(SecretId=secret_id)["ARN"]
-            except boto3.client("secretsmanager").exceptions.ResourceNotFoundException:
+            except ClientError:  # no such secret: the name alone, which no "-??????" grant matches
                 return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret_id}"
 
     def subscribe_inbox(self, topic_logical_id: str, topic_arn: str, filter_policy: dict | None = None,
@@ -315,15 +318,22 @@ class LocalCloud:
             self.handlers[name] = getattr(importlib.import_module(function.module), function.handler)
 
     def invoke(self, function: str, event: dict) -> dict:
-        """Run a function's handler as Lambda would: a fresh context per call, its AWS calls made as its role."""
-        with self._lock:
-            self.invocations.append((function, event))
+        """Run a function's handler as Lambda would: a fresh context per call, its AWS calls made as its role. A function
+        already running as many invocations as its reserved concurrency is throttled, as Lambda does."""
         spec = self.stack.functions[function]
+        with self._lock:
+            if spec.reserved_concurrency is not None and self._running.get(function, 0) >= spec.reserved_concurrency:
+                raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate Exceeded."},
+                                   "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}, "Invoke")
+            self._running[function] = self._running.get(function, 0) + 1
+            self.invocations.append((function, event))
         try:
             with iam.acting_as(spec.role_arn):
                 result = self.handlers[function](event, LambdaContext(function_name=function,
                                                                       timeout_seconds=spec.timeout))
         finally:
+            with self._lock:
+                self._running[function] -= 1
             # Powertools keeps disabled metrics in memory and prints them once a metric has 100 values; a Lambda
             # would have flushed them at the end of each invocation.
             Metrics().clear_metrics()

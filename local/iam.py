@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
 import os
 import re
@@ -161,6 +162,7 @@ def _any_glob(patterns, value: str, ignore_case: bool = False) -> bool:
     return any(_glob(pattern, ignore_case).fullmatch(value) for pattern in patterns)
 
 
+@functools.lru_cache(maxsize=1024)
 def _glob(pattern: str, ignore_case: bool) -> re.Pattern:
     """IAM's wildcards: * any run of characters, ? exactly one."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)

@@ -146,6 +146,7 @@ class Stack:
     template: dict
     resolver: Resolver
     functions: dict[str, Function] = field(default_factory=dict)
+    permissions: list[dict] = field(default_factory=list)  # the functions' resource-based policies
 
     @classmethod
     def load(cls, path: pathlib.Path = TEMPLATE_PATH, parameter_overrides: dict[str, str] | None = None) -> "Stack":
@@ -156,6 +157,7 @@ class Stack:
         stack = cls(template, Resolver(template, parameters))
         stack.functions = {name: stack._function(name, props)
                            for name, props in stack.resources("AWS::Lambda::Function").items()}
+        stack.permissions = list(stack.resources("AWS::Lambda::Permission").values())
         return stack
 
     def resources(self, type_name: str) -> dict[str, dict]:
@@ -223,7 +225,7 @@ class Stack:
         """A resource-based permission lets API Gateway invoke the function for this request (else API Gateway
         answers 500)."""
         source = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/$default/{method}{path}"
-        for props in self.resources("AWS::Lambda::Permission").values():
+        for props in self.permissions:
             if (props["FunctionName"] in (function, self.physical(function)["Arn"])
                     and props["Action"] == "lambda:InvokeFunction" and props["Principal"] == "apigateway.amazonaws.com"
                     and re.fullmatch(re.escape(props.get("SourceArn", "*")).replace(r"\*", ".*"), source)):
