@@ -118,3 +118,22 @@ def test_the_ingest_function_may_read_only_its_own_queue_though_sam_grants_every
     for queue in (cloud.stack.physical("IngestDeadLetterQueue")["Arn"], "arn:aws:sqs:us-east-1:123456789012:other"):
         assert not cloud.iam.allows(role, iam.Request("sqs:ReceiveMessage", queue))
         assert not cloud.iam.allows(role, iam.Request("sqs:DeleteMessage", queue))
+
+
+# -- data kept safe --------------------------------------------------------------------------------------------------
+def test_every_table_and_queue_is_retained_and_the_case_tables_can_be_restored_to_a_point_in_time():
+    resources = transformed_template()["Resources"]
+    stateful = {name: r for name, r in resources.items() if r["Type"] in ("AWS::DynamoDB::Table", "AWS::SQS::Queue")}
+    assert len(stateful) == 6
+    assert all(r.get("DeletionPolicy") == r.get("UpdateReplacePolicy") == "Retain" for r in stateful.values())
+    for table in ("CasesTable", "MentionsTable"):  # cases, incidents, mentions
+        assert resources[table]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_every_function_logs_to_a_group_that_keeps_log_retention_days():
+    resources = transformed_template()["Resources"]
+    retained = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
+                for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"}
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            assert retained.get(f"/aws/lambda/${{{name}}}") == {"Ref": "LogRetentionDays"}, name
