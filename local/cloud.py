@@ -33,7 +33,6 @@ for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_D
     os.environ.setdefault(_name, _value)
 
 import boto3  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
 from aws_lambda_powertools import Metrics  # noqa: E402
 from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402

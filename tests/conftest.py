@@ -56,6 +56,16 @@ def make_cloud():
         local_cloud.stop()
 
 
+def json_logs(caplog):
+    """Capture the functions' Powertools JSON log lines from here on (INFO and up), as CloudWatch Logs would get them:
+    call it in the test itself (caplog has a handler per test phase); the result reads the lines logged so far."""
+    from aws_lambda_powertools import Logger
+    functions_logger = Logger()  # service socialcare: every function and the layer share its handler and formatter
+    caplog.set_level("INFO", logger=functions_logger.service)
+    caplog.handler.setFormatter(functions_logger.registered_formatter)
+    return lambda: [json.loads(line) for line in caplog.text.splitlines() if line.startswith("{")]
+
+
 def signed_headers(body: bytes, secret: str | None = None, timestamp: int | None = None) -> dict:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     return {"X-SocialCare-Timestamp": stamp,

@@ -3,12 +3,14 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
+from socialcare.observability import CASE_ID_PATH, annotate_case
 
 logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=CASE_ID_PATH)  # every log line names the case
 @tracer.capture_lambda_handler
+@annotate_case(tracer)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return service.close(event["caseId"], event["outcome"], event.get("error"))

@@ -5,6 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
+from socialcare.observability import CASE_ID_PATH, ESCALATIONS, annotate_case, escalation_metric
 from socialcare.policy import policy
 
 logger = Logger()
@@ -14,12 +15,15 @@ metrics = Metrics()
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=CASE_ID_PATH)  # every log line names the case
 @tracer.capture_lambda_handler
+@annotate_case(tracer)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     warning = event["clock"].get("phase") == "warning"
     clock = service.escalate(event["caseId"], event["clock"])
-    name = "BreachWarnings" if warning else "HardLimitReached" if clock["hardLimitReached"] else "Escalations"
+    name = escalation_metric(clock["step"], warning, clock["hardLimitReached"])
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    if name == ESCALATIONS:  # also by the tier it reached: the dashboard's escalations by level
+        metrics.add_dimensions(service=metrics.service, level=str(clock["level"]))
     metrics.add_metadata(key="step", value=clock["step"])
     return clock

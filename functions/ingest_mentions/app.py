@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.ingest import ingest_mention
 from socialcare.models import Mention
+from socialcare.observability import mention_metric
 from socialcare.policy import policy
 
 logger = Logger()
@@ -17,11 +18,16 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+@tracer.capture_method  # a subsegment per record: each carries its own case id
 def record_handler(record: SQSRecord) -> None:
+    logger.set_correlation_id(None)  # not the previous record's case
     outcome = ingest_mention(Mention.from_message(record.json_body))
+    if outcome.case_id:  # the case the mention opened or joined names the lines from here on
+        logger.set_correlation_id(outcome.case_id)
+        tracer.put_annotation(key="caseId", value=outcome.case_id)
     logger.info("mention ingested", extra={"mention": outcome.mention_key, "outcome": outcome.outcome,
                                            "caseId": outcome.case_id})
-    metrics.add_metric(name=f"Mentions-{outcome.outcome}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=mention_metric(outcome.outcome), unit=MetricUnit.Count, value=1)
 
 
 @metrics.log_metrics

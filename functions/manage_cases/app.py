@@ -6,23 +6,28 @@
 Unknown case: 404. The case does not wait for that action: 409. An unknown action or a bad body: 400. A public text
 the guardrails refuse: 422, naming each rule and the words.
 """
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import lifecycle, service
 from socialcare.cases.actions import InvalidActionBodyError, parse_action
 from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError, ReplyRejectedError, UnknownActionError
 from socialcare.http import whole_number
+from socialcare.observability import acknowledgement_metric
 from socialcare.policy import policy
 
 logger = Logger()
 tracer = Tracer()
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
+metrics = Metrics()
 app = APIGatewayHttpResolver()
 STATUSES = (lifecycle.OPEN, lifecycle.CLOSED, lifecycle.DISMISSED)
+# Log lines name the case the request is about; the list, which is about none, keeps API Gateway's request id.
+CORRELATION_ID_PATH = f"pathParameters.caseId || {correlation_paths.API_GATEWAY_HTTP}"
 
 
 @app.get("/cases")
@@ -39,16 +44,22 @@ def list_cases() -> dict:
 
 @app.get("/cases/<case_id>")
 def show_case(case_id: str) -> dict:
+    tracer.put_annotation(key="caseId", value=case_id)
     return service.view(case_id)
 
 
 @app.post("/cases/<case_id>/<action>")
 def act_on_case(case_id: str, action: str) -> dict:
+    tracer.put_annotation(key="caseId", value=case_id)
     try:
         fields = parse_action(action, app.current_event.body)
     except InvalidActionBodyError as error:
         raise BadRequestError(f"bad {action} body: {error}") from None
-    return service.act(case_id, action, fields, agent=_agent())
+    before = service.load_case(case_id) if action == "acknowledge" else None  # its clock as the agent acts
+    result = service.act(case_id, action, fields, agent=_agent())
+    if before is not None:
+        metrics.add_metric(name=acknowledgement_metric(before), unit=MetricUnit.Count, value=1)
+    return result
 
 
 def _agent() -> str:
@@ -84,7 +95,8 @@ def _error(status: int, message: str, **extra) -> Response:
                     body={"statusCode": status, "message": message, **extra})
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

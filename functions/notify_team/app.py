@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
+from socialcare.observability import CASE_ID_PATH, annotate_case
 from socialcare.policy import policy
 
 logger = Logger()
@@ -11,7 +12,8 @@ tracer = Tracer()
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=CASE_ID_PATH)  # every log line names the case
 @tracer.capture_lambda_handler
+@annotate_case(tracer)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return service.await_action(event["caseId"], event["step"], event["taskToken"], int(event.get("rung", 0)))

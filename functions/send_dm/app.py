@@ -5,13 +5,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
 from socialcare.idempotency import once_per_case_and_kind, persistence
+from socialcare.observability import CASE_ID_PATH, annotate_case
 
 logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=CASE_ID_PATH)  # every log line names the case
 @tracer.capture_lambda_handler
+@annotate_case(tracer)
 @idempotent(persistence_store=persistence, config=once_per_case_and_kind)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return service.send_private(event["caseId"], event["kind"])

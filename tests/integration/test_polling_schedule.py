@@ -3,8 +3,11 @@ only for what is newer; a Google review becomes a case answered on the review it
 from __future__ import annotations
 
 import json
+import threading
 
+import pytest
 import responses
+from botocore.exceptions import ClientError
 
 from socialcare.config import settings
 from tests.integration.helpers import act, wait_until_waiting
@@ -72,4 +75,51 @@ def test_a_google_review_is_polled_answered_on_the_review_and_handed_off_without
                            for e in case["timeline"])
     finally:
         google_reviews.forget_token()
+        settings.cache_clear()
+
+
+def test_a_scheduled_poll_that_starts_while_one_runs_is_throttled_not_run_twice(cloud, monkeypatch):
+    # The pollers reserve a concurrency of 1 (storage/cursors.py assumes one poller per source at a time)
+    assert cloud.stack.functions["PollXFunction"].reserved_concurrency == 1
+    monkeypatch.setenv("X_BRAND_USER_ID", BRAND)
+    cloud.put_secret("X_BEARER_TOKEN", "local-bearer")
+    settings.cache_clear()
+    asked, release = threading.Event(), threading.Event()
+
+    def slow_x(request):  # X answers the first run only when the test says so
+        asked.set()
+        assert release.wait(20), "the test never released X's answer"
+        return 200, {}, json.dumps(page(post("1400", "79")))
+    runs: dict[str, object] = {}
+
+    def first_run():
+        try:
+            runs["first"] = cloud.run_schedule("social-care-local-poll-x")
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            runs["first"] = error
+    try:
+        with responses.RequestsMock() as x:
+            x.add_callback(responses.GET, URL, callback=slow_x)
+            # Given a scheduled run waiting for X's answer
+            running = threading.Thread(target=first_run, name="first-poll")
+            running.start()
+            assert asked.wait(20), "the first run never asked X"
+            # When the schedule fires again meanwhile
+            with pytest.raises(ClientError) as throttled:
+                cloud.run_schedule("social-care-local-poll-x")
+            # Then Lambda throttles that run, as it does a function at its reserved concurrency
+            assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+            assert throttled.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+            # and the first run finishes as if alone: X was asked once, one mention enqueued
+            release.set()
+            running.join(30)
+            assert runs["first"]["x#mentions"]["enqueued"] == 1, runs["first"]
+            assert len(x.calls) == 1
+        assert [f for f, _ in cloud.invocations].count("PollXFunction") == 1
+        # and once it is done, the next scheduled run is not throttled
+        with responses.RequestsMock() as x:
+            x.get(URL, json=page())
+            assert cloud.run_schedule("social-care-local-poll-x")["x#mentions"]["enqueued"] == 0
+    finally:
+        release.set()
         settings.cache_clear()

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.conftest import AGENT, delivery, mention, signed_headers
+from tests.conftest import AGENT, delivery, json_logs, mention, signed_headers
 
 CASE_ID = "generic-post-7001"
 
@@ -161,3 +161,54 @@ def test_an_acknowledgement_is_taken_once_and_a_second_one_is_a_conflict(cloud, 
     assert second.status == 409
     acknowledgements = [e for e in show(cloud)["timeline"] if e["event"] == "acknowledge"]
     assert [e["by"] for e in acknowledgements] == ["arn:aws:iam::123456789012:user/ann-agent"]
+
+
+# -- what operators see ------------------------------------------------------------------------------------------
+def test_a_request_about_a_case_logs_with_its_id_as_correlation_id_and_annotates_its_trace(cloud, waiting_case,
+                                                                                          caplog, monkeypatch):
+    from aws_lambda_powertools import Logger
+
+    from functions.manage_cases import app
+    logs = json_logs(caplog)
+    annotations = []
+    monkeypatch.setattr(app.tracer, "put_annotation", lambda key, value: annotations.append((key, value)))
+    real_view = app.service.view
+
+    def view_that_logs(case_id: str) -> dict:
+        Logger().info("showing the case")  # as the layer's logger would
+        return real_view(case_id)
+    monkeypatch.setattr(app.service, "view", view_that_logs)
+    show(cloud)
+    [line] = [line for line in logs() if line["message"] == "showing the case"]
+    assert line["correlation_id"] == CASE_ID
+    assert annotations == [("caseId", CASE_ID)]
+
+
+def acknowledgement_metrics(monkeypatch) -> list[str]:
+    from functions.manage_cases import app
+    added = []
+    monkeypatch.setattr(app.metrics, "add_metric", lambda name, unit, value: added.append(name))
+    return added
+
+
+def test_an_acknowledgement_before_the_deadline_counts_within_the_sla(cloud, waiting_case, monkeypatch):
+    added = acknowledgement_metrics(monkeypatch)
+    reply = json.dumps({"replyText": "Sorry about order A1, that's not OK."})
+    assert cloud.http("POST", f"/cases/{CASE_ID}/acknowledge", reply, AGENT).status == 200
+    assert added == ["AcknowledgedWithinSla"]
+
+
+def test_an_acknowledgement_after_the_first_escalation_counts_late_and_other_actions_count_nothing(make_cloud,
+                                                                                                  monkeypatch):
+    from tests.integration.helpers import act, deliver, wait_until_waiting
+    # Given a case whose acknowledgement clock ran out: it escalated to level 1 and waits again
+    cloud = make_cloud(ACK_SLA_SECONDS=1, ACK_HARD_LIMIT_SECONDS=240, MAX_ESCALATION_LEVEL=3)
+    deliver(cloud, mention("7002", author_id="7002"))
+    cloud.wait_for(lambda: show(cloud, "generic-7002")["escalationLevel"] == 1, what="level 1")
+    wait_until_waiting(cloud, "generic-7002", "acknowledge")
+    added = acknowledgement_metrics(monkeypatch)
+    # When an agent acknowledges it, then tries an action the case does not wait for
+    assert act(cloud, "generic-7002", "acknowledge", replyText="Sorry for the wait, we're on it.").status == 200
+    assert act(cloud, "generic-7002", "claim").status == 409
+    # Then the acknowledgement counts late, once, and the refused action counts nothing
+    assert added == ["AcknowledgedLate"]
