@@ -93,8 +93,9 @@ class LocalIam:
         for request in self.requests(client, operation, params):
             allowed = self.allows(role_arn, request)
             if _LOG_PATH:  # which grants each role uses: the evidence for narrowing them
+                line = [role_arn.rsplit("/", 1)[-1], request.action, request.resource, allowed]
                 with open(_LOG_PATH, "a") as log:
-                    log.write(json.dumps([role_arn.rsplit("/", 1)[-1], request.action, request.resource, allowed]) + "\n")
+                    log.write(json.dumps(line) + "\n")
             if not allowed:
                 self.denials.append((role_arn, request))
                 raise _denied(client, service, operation, role_arn, request)
