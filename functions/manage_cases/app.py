@@ -49,7 +49,7 @@ def show_case(case_id: str) -> dict:
 
 
 @app.post("/cases/<case_id>/<action>")
-def act_on_case(case_id: str, action: str) -> dict:
+def act_on_case(case_id: str, action: str) -> dict | Response:
     tracer.put_annotation(key="caseId", value=case_id)
     try:
         fields = parse_action(action, app.current_event.body)
@@ -59,6 +59,10 @@ def act_on_case(case_id: str, action: str) -> dict:
     result = service.act(case_id, action, fields, agent=_agent())
     if before is not None:
         metrics.add_metric(name=acknowledgement_metric(before), unit=MetricUnit.Count, value=1)
+    if result.get("held"):  # the clock ran out just then: applied to the same wait as it starts again
+        return Response(status_code=202, content_type=content_types.APPLICATION_JSON,
+                        body={**result, "message": f"{action} accepted: the step's clock ran out just now, and it is "
+                                                   "applied as the same wait starts again"})
     return result
 
 

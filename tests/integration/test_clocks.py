@@ -1,6 +1,8 @@
 """The clocks: every missed deadline escalates, through the real ASL's timeouts (clocks compressed to seconds)."""
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import mention
 from tests.integration.helpers import act, deliver, escalations, run_to_acknowledged, show, wait_until_waiting
 
@@ -74,7 +76,7 @@ def test_an_unclaimed_hand_off_escalates_and_can_still_be_claimed(make_cloud):
 
 def test_the_token_of_a_wait_that_timed_out_is_refused_and_the_case_keeps_waiting(make_cloud):
     from socialcare import workflow
-    from socialcare.errors import InvalidCaseTransitionError
+    from socialcare.errors import WaitTimedOutError
     from socialcare.storage.cases import CasesRepository
     # Given a case waiting for its acknowledgement, and the task token of that wait
     cloud = make_cloud(ACK_SLA_SECONDS=1, ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3)
@@ -84,37 +86,69 @@ def test_the_token_of_a_wait_that_timed_out_is_refused_and_the_case_keeps_waitin
     # When the clock fires and the same wait restarts with a new token
     cloud.wait_for(lambda: show(cloud, "generic-6101")["escalationLevel"] == 1, what="level 1")
     wait_until_waiting(cloud, "generic-6101", "acknowledge")
-    # Then the old token is refused (AWS: TaskTimedOut), as the agent API's 409 "reload the case" needs
+    # Then the old token is refused as AWS refuses it (TaskTimedOut), which the agent API tells from a closed step
     try:
         workflow.resume(old_token, {"replyText": "late"})
         raise AssertionError("a timed-out token was accepted")
-    except InvalidCaseTransitionError as refused:
-        assert "moved on" in str(refused)
+    except WaitTimedOutError as refused:
+        assert "clock ran out" in str(refused)
     assert show(cloud, "generic-6101")["waitingFor"] == "acknowledge"
 
 
-def test_an_action_racing_the_clock_is_a_409_without_a_trace_and_succeeds_when_retried(make_cloud, monkeypatch):
-    from socialcare import workflow
-    from socialcare.errors import InvalidCaseTransitionError
-    cloud = make_cloud(ACK_SLA_SECONDS=2, ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3)
-    deliver(cloud, mention("6102", author_id="3102"))
-    wait_until_waiting(cloud, "generic-6102", "acknowledge")
-    # Given the acknowledgement's wait times out just as the agent's action resumes it (Step Functions refuses)
-    real_resume, calls = workflow.resume, {"count": 0}
+def acting_around_the_clock(cloud, case_id: str, phase: str, reply: str) -> dict:
+    """The agent acknowledges while the clock's Escalate Case task runs: for a warning, as its wait has just timed out
+    (the token the agent takes is dead); for a rung, after the escalation dropped the token (no wait at all)."""
+    original, answers = cloud.handlers["EscalateCaseFunction"], {}
 
-    def timed_out_once(token, output):
-        calls["count"] += 1
-        if calls["count"] == 1:
-            raise InvalidCaseTransitionError("the step has just moved on (its clock ran out); reload the case")
-        return real_resume(token, output)
-    monkeypatch.setattr(workflow, "resume", timed_out_once)
-    reply = "So sorry about this, we're on it. Could you send us a DM?"
-    refused = act(cloud, "generic-6102", "acknowledge", replyText=reply)
-    # Then the agent hears 409 and the timeline shows no acknowledgement that did not happen
-    assert refused.status == 409 and "reload" in refused.json()["message"]
-    assert "acknowledge" not in [e["event"] for e in show(cloud, "generic-6102")["timeline"]]
-    # and once the escalation restarts the wait, acting again posts the reply once
-    wait_until_waiting(cloud, "generic-6102", "acknowledge")
-    assert act(cloud, "generic-6102", "acknowledge", replyText=reply).status == 200
-    case = wait_until_waiting(cloud, "generic-6102", "customer-dm")
-    assert [e["text"] for e in case["timeline"] if e["event"] == "posted publicly"] == [reply]
+    def escalate_while_the_agent_acts(event, context):
+        first = event["caseId"] == case_id and event["clock"].get("phase") == phase and not answers
+        if first and phase == "warning":
+            answers["response"] = act(cloud, case_id, "acknowledge", replyText=reply)
+        result = original(event, context)
+        if first and phase != "warning":
+            answers["response"] = act(cloud, case_id, "acknowledge", replyText=reply)
+        return result
+    cloud.handlers["EscalateCaseFunction"] = escalate_while_the_agent_acts
+    cloud.wait_for(lambda: answers.get("response"), timeout=30, what=f"the acknowledgement during the {phase}")
+    return answers
+
+
+@pytest.mark.parametrize("phase, clocks", [
+    ("warning", {"ACK_SLA_SECONDS": 3, "PRE_BREACH_WARNING_SECONDS": 1}),
+    ("breach", {"ACK_SLA_SECONDS": 1, "PRE_BREACH_WARNING_SECONDS": 0}),
+])
+def test_an_acknowledgement_as_the_clock_restarts_the_wait_is_applied_to_the_new_wait(make_cloud, phase, clocks):
+    cloud = make_cloud(ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3, **clocks)
+    case_id = f"generic-61{len(phase)}"
+    deliver(cloud, mention(case_id.split("-")[1], author_id="3102"))
+    wait_until_waiting(cloud, case_id, "acknowledge")
+    reply = "So sorry about the broken order A1, that is not OK. We're on it."
+    answers = acting_around_the_clock(cloud, case_id, phase, reply)
+    # Then the agent hears 202 (accepted, applied as the same wait starts again), not 409...
+    assert answers["response"].status == 202 and answers["response"].json()["held"] is True
+    # ...and the reply is posted once, and the case moves on to the DM step
+    case = wait_until_waiting(cloud, case_id, "customer-dm")
+    assert [e["text"] for e in case["timeline"] if e["event"] == "posted publicly"][:1] == [reply]
+    assert [e["event"] for e in case["timeline"]].count("acknowledge") == 1
+    assert "Post Acknowledgement" in cloud.path(case_id)
+
+
+def test_a_second_action_while_one_is_held_is_a_conflict(make_cloud):
+    cloud = make_cloud(ACK_SLA_SECONDS=1, ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3)
+    deliver(cloud, mention("6130", author_id="3130"))
+    wait_until_waiting(cloud, "generic-6130", "acknowledge")
+    original, answers = cloud.handlers["EscalateCaseFunction"], []
+
+    def escalate_while_two_agents_act(event, context):
+        result = original(event, context)
+        if not answers:
+            answers.append(act(cloud, "generic-6130", "acknowledge", replyText="Sorry about order A1, we're on it."))
+            answers.append(act(cloud, "generic-6130", "acknowledge", agent="bob",
+                               replyText="Sorry for the trouble with your order A1, looking now."))
+        return result
+    cloud.handlers["EscalateCaseFunction"] = escalate_while_two_agents_act
+    cloud.wait_for(lambda: len(answers) == 2, timeout=30, what="two acknowledgements")
+    assert [a.status for a in answers] == [202, 409]
+    case = wait_until_waiting(cloud, "generic-6130", "customer-dm")
+    assert [e["text"] for e in case["timeline"] if e["event"] == "posted publicly"][:1] == [
+        "Sorry about order A1, we're on it."]

@@ -13,6 +13,10 @@ class InvalidCaseTransitionError(SocialCareError):
     """The case is not waiting for that action (agent API: 409)."""
 
 
+class WaitTimedOutError(InvalidCaseTransitionError):
+    """The wait's clock ran out as the action arrived: its escalation (or warning) starts the same wait again."""
+
+
 class UnknownActionError(SocialCareError):
     """No agent action has that name (agent API: 400, naming the actions there are)."""
 

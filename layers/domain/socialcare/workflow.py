@@ -8,7 +8,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from socialcare.config import settings
-from socialcare.errors import InvalidCaseTransitionError
+from socialcare.errors import InvalidCaseTransitionError, WaitTimedOutError
 from socialcare.models import is_valid_execution_name
 
 # What SendTask* answers when the task already ended (timed out and escalated, or the execution is over).
@@ -54,5 +54,8 @@ def fail(task_token: str, error_name: str, cause: str) -> None:
 
 
 def _raise_if_stale(error: ClientError) -> None:
-    if error.response["Error"]["Code"] in _STALE_TOKEN_ERRORS:
-        raise InvalidCaseTransitionError("the step has just moved on (its clock ran out); reload the case") from error
+    code = error.response["Error"]["Code"]
+    if code == "TaskTimedOut":
+        raise WaitTimedOutError("the wait's clock ran out just then; the same wait starts again") from error
+    if code in _STALE_TOKEN_ERRORS:
+        raise InvalidCaseTransitionError("the step has moved on; reload the case") from error

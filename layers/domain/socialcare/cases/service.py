@@ -5,6 +5,7 @@ steps, levels and public texts only. Private contact details stay in the cases t
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
@@ -13,7 +14,13 @@ from socialcare import notify, platforms, workflow
 from socialcare.assessment import PRIORITIES
 from socialcare.cases import clocks, guarding, lifecycle, retention
 from socialcare.config import settings
-from socialcare.errors import CaseNotFoundError, ChannelRejectedError, InvalidCaseTransitionError, ReplyRejectedError
+from socialcare.errors import (
+    CaseNotFoundError,
+    ChannelRejectedError,
+    InvalidCaseTransitionError,
+    ReplyRejectedError,
+    WaitTimedOutError,
+)
 from socialcare.guardrails import invites_private_message
 from socialcare.policy import policy
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
@@ -65,6 +72,7 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
         case = repo.update(case_id, [
             CaseRecord.step.set(step), CaseRecord.escalation_level.set(0), CaseRecord.hard_limit_reached.set(False),
             CaseRecord.deadline.set(deadline), CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(),
+            CaseRecord.rearming_step.remove(), CaseRecord.held_action.remove(),
         ], condition=CaseRecord.status == lifecycle.OPEN)
     except Exception as error:
         if condition_failed(error):
@@ -89,12 +97,15 @@ def await_action(case_id: str, step: str, task_token: str, rung: int, repo: Case
     repo = _repo(repo)
     waiting_for = lifecycle.AWAITED_ACTION[step]
     try:
-        case = repo.update(case_id, [CaseRecord.task_token.set(task_token), CaseRecord.waiting_for.set(waiting_for)],
+        case = repo.update(case_id, [CaseRecord.task_token.set(task_token), CaseRecord.waiting_for.set(waiting_for),
+                                     CaseRecord.rearming_step.remove()],
                            condition=(CaseRecord.status == lifecycle.OPEN) & (CaseRecord.step == step))
     except Exception as error:
         if condition_failed(error):
             raise InvalidCaseTransitionError(f"case {case_id} is not open in {step}") from error
         raise
+    if case.held_action and _apply_held_action(case_id, repo):
+        return {"caseId": case_id, "waitingFor": waiting_for, "heldActionApplied": True}
     if step == lifecycle.REQUEST_DM and case.dm_received:
         _resume_dm_wait(case, repo)  # the customer wrote while we were still asking
     team = lifecycle.NOTIFIED_TEAM[step]
@@ -148,6 +159,7 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     case = repo.update(case_id, [  # the timed-out task's token is dead: drop it until the wait starts again
         CaseRecord.escalation_level.set(rise.level), CaseRecord.hard_limit_reached.set(rise.hard_limit_reached),
         CaseRecord.deadline.set(deadline), CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(),
+        CaseRecord.rearming_step.set(step),
     ])
     event = "hard-limit" if rise.hard_limit_reached else ("reminder-due" if step == lifecycle.REQUEST_DM else "escalated")
     repo.add_event(case_id, f"escalation:{step}:{rung}", event,
@@ -304,17 +316,18 @@ ACT_ATTEMPTS = 3
 
 def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesRepository | None = None) -> dict:
     """An agent acts on a case: check it waits for that, take its task token (once: a second agent gets 409), store
-    what stays private, and resume the execution with what may be public."""
+    what stays private, and resume the execution with what may be public. An action that comes while a clock that
+    just ran out restarts the same wait (its warning, or an escalation rung) is held and applied to the new wait:
+    an acknowledgement after the deadline is still the one the customer needs."""
     repo = _repo(repo)
     for _ in range(ACT_ATTEMPTS):
         case = load_case(case_id, repo)
+        if _restarting_for(case, action):
+            return _hold(case, action, fields, agent, repo)
         lifecycle.check_action(case.step, case.waiting_for, action)
         if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
             raise InvalidCaseTransitionError("the case waits for the customer's DM")
-        public_text = _public_text(action, _with_defaults(case, action, fields))
-        if public_text:
-            guarding.check_reply(case, public_text)  # 422 before anything changes; the case keeps waiting
-        private_updates, output = _action_effects(action, _with_defaults(case, action, fields), agent)
+        private_updates, output = _checked_effects(case, action, fields, agent)
         if _take_token(case, action, private_updates, repo):
             break
         # the token changed under us: either someone acted, or an escalation restarted the same wait; look again
@@ -324,16 +337,89 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
     event_key = f"action:{action}:{case.step}:{token[-12:]}"
     repo.add_event(case_id, event_key, action, {"by": agent, "step": case.step, **_public_fields(action, fields)})
     try:
-        if action == lifecycle.DISMISS:
-            workflow.fail(token, "CaseDismissed", fields["reason"])
-        else:
-            workflow.resume(token, output)
-    except InvalidCaseTransitionError:
-        # the wait timed out as we took its token: the clock's escalation restarts the same wait with a new
-        # token, and the agent is told to act again (409); the timeline keeps no action that did not happen
+        _deliver(token, action, output, fields)
+    except WaitTimedOutError:
         repo.remove_event(case_id, event_key)
+        if case.step == lifecycle.REQUEST_DM:  # the customer's turn ran out: the case moves on to the hand-off
+            raise
+        # the wait timed out as we took its token: its warning or escalation starts the same wait again, and the
+        # action is applied to that one (the timeline keeps it once, as held)
+        return _hold(case, action, fields, agent, repo, private_updates_done=True)
+    except InvalidCaseTransitionError:
+        repo.remove_event(case_id, event_key)  # the timeline keeps no action that did not happen
         raise
     return {"caseId": case_id, "action": action, "step": case.step}
+
+
+def _checked_effects(case: CaseRecord, action: str, fields: dict, agent: str) -> tuple[list, dict]:
+    """The action's (table updates, execution output), once its public text passed the guardrails (422 before
+    anything changes; the case keeps waiting)."""
+    public_text = _public_text(action, _with_defaults(case, action, fields))
+    if public_text:
+        guarding.check_reply(case, public_text)
+    return _action_effects(action, _with_defaults(case, action, fields), agent)
+
+
+def _deliver(token: str, action: str, output: dict, fields: dict) -> None:
+    if action == lifecycle.DISMISS:
+        workflow.fail(token, "CaseDismissed", fields["reason"])
+    else:
+        workflow.resume(token, output)
+
+
+def _restarting_for(case: CaseRecord, action: str) -> bool:
+    """A clock of this step just ran out and its wait is about to start again (no token until it does)."""
+    return (case.status == lifecycle.OPEN and not case.waiting_for and case.rearming_step == case.step
+            and case.step != lifecycle.REQUEST_DM  # its clock may hand the case off instead of waiting again
+            and (action == lifecycle.DISMISS or lifecycle.AWAITED_ACTION.get(case.step) == action))
+
+
+def _hold(case: CaseRecord, action: str, fields: dict, agent: str, repo: CasesRepository,
+          private_updates_done: bool = False) -> dict:
+    """Keep the action on the case until its wait starts again, then apply it (here, if the wait is back already;
+    else when it comes back: await_action). One action is held at a time: a second one is a 409."""
+    private_updates, output = _checked_effects(case, action, fields, agent)
+    held = json.dumps({"action": action, "step": case.step, "output": output, "agent": agent,
+                       "reason": fields.get("reason")})
+    updates = [CaseRecord.held_action.set(held), *([] if private_updates_done else private_updates)]
+    try:
+        repo.update(case.case_id, updates, condition=(CaseRecord.status == lifecycle.OPEN)
+                    & (CaseRecord.step == case.step) & CaseRecord.held_action.does_not_exist())
+    except Exception as error:
+        if condition_failed(error):
+            raise InvalidCaseTransitionError("another action on this step is already being applied; reload the "
+                                             "case") from error
+        raise
+    repo.add_event(case.case_id, f"action:{action}:{case.step}:held", action,
+                   {"by": agent, "step": case.step, "held": True, **_public_fields(action, fields)})
+    _apply_held_action(case.case_id, repo)
+    return {"caseId": case.case_id, "action": action, "step": case.step, "held": True}
+
+
+def _apply_held_action(case_id: str, repo: CasesRepository) -> bool:
+    """Resume the wait with the held action if the wait is back. The agent's call and the wait's start can come in
+    either order; each writes first and then looks for the other, and the conditional take lets exactly one apply
+    it. A wait that times out again as it is applied keeps the action held for the next one."""
+    case = load_case(case_id, repo)
+    if not case.held_action or not case.task_token:
+        return False
+    held = json.loads(case.held_action)
+    if held["step"] != case.step or held["action"] not in (lifecycle.DISMISS, case.waiting_for):
+        return False
+    try:
+        repo.update(case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(),
+                              CaseRecord.held_action.remove()],
+                    condition=(CaseRecord.task_token == case.task_token) & CaseRecord.held_action.exists())
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    try:
+        _deliver(case.task_token, held["action"], held["output"], held)
+    except WaitTimedOutError:
+        repo.update(case_id, [CaseRecord.held_action.set(case.held_action)])
+        return False
+    return True
 
 
 def _public_text(action: str, fields: dict) -> str:

@@ -105,6 +105,8 @@ class CaseRecord(Model):
     private_data = UnicodeAttribute(null=True)  # PRIVATE_DATA_HELD while a closed case keeps a private message
     erase_private_at = UnicodeAttribute(null=True)  # when that message is erased (the care policy's retention)
     private_erased_at = UnicodeAttribute(null=True)
+    rearming_step = UnicodeAttribute(null=True)  # a clock ran out: this step's wait starts again in a moment
+    held_action = UnicodeAttribute(null=True)  # JSON: an agent's action that came then, applied to the new wait
 
     # a timeline entry (record == TL#...)
     at = UnicodeAttribute(null=True)
