@@ -253,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         status, body = api.call("POST", f"/cases/{args.case_id}/{args.command}", fields)
         if status == 200:
             print(f"{args.command}: done ({body['caseId']} was in {body['step']})")
+        elif status == 202:
+            print(f"{args.command}: accepted ({body['message']})")
+            return 0
     if status != 200:
         print(f"error {status}: {body.get('message', body)}", file=sys.stderr)
         return 1
