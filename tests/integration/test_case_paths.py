@@ -36,7 +36,7 @@ def test_a_complaint_goes_through_all_five_steps_and_closes(cloud):
     assert execution["status"] == "SUCCEEDED" and execution["name"] == case_id
     assert cloud.path(case_id) == [
         "Open Case", "Is It An Echo?", "Outside Business Hours?", "Await Acknowledgement", "Post Acknowledgement",
-        "Request DM", "Can The Customer Write Privately?", "Customer Already Wrote?", "Invite Customer To DM",
+        "Answered In Public?", "Request DM", "Can The Customer Write Privately?", "Customer Already Wrote?", "Invite Customer To DM",
         "Await Customer DM", "Confirm Hand-Off By DM", "Hand Off To Triage", "Await Triage Claim", "Start Resolution",
         "Await Resolution", "Start Follow-Up", "Await Public Follow-Up", "Post Public Follow-Up", "Close Case",
         "Case Closed"]

@@ -16,6 +16,7 @@ from socialcare.policy import Policy
 # Kinds that address the brand; the others (a hashtag, a keyword found by search) only name it.
 DIRECT_KINDS = frozenset({"mention", "reply", "quote", "comment", "review", "dm"})
 PRIORITIES = ("urgent", "high", "normal", "low")
+INTENTS = ("complaint", "question", "praise", "other")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Assessment:
     topic: str  # the pile-on topic the mention is about ("" when none)
     team: str  # the triage team the hand-off goes to
     priority: str  # urgent | high | normal | low
+    intent: str = "other"  # complaint | question | praise | other: which path the case can take
 
     @property
     def flagged(self) -> bool:
@@ -53,7 +55,7 @@ class Assessment:
         """What a case records and an agent's notification shows (no private data: all of it is public)."""
         return {"priority": self.priority, "reach": self.reach, "complaint": self.complaint,
                 "repeatedContact": self.repeated_contact, "flagged": self.flagged_reason, "topic": self.topic,
-                "team": self.team, "direct": self.direct}
+                "team": self.team, "direct": self.direct, "intent": self.intent}
 
 
 def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: datetime,
@@ -62,7 +64,6 @@ def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: da
     rules = policy.priority
     complaint_words = _found(rules.complaint_words, text)
     urgent_words = _found(rules.urgent_words, text)
-    complaint = bool(complaint_words or urgent_words)
     followers, engagement = mention.author.followers, mention.engagement
     reach = ("high" if followers >= rules.high_reach_followers or engagement >= rules.high_reach_engagement
              else "medium" if followers >= rules.medium_reach_followers or engagement >= rules.medium_reach_engagement
@@ -70,6 +71,9 @@ def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: da
     recent = now - timedelta(days=rules.repeat_contact_days)
     repeated = any(case.opened_at >= recent and not case.dismissed_reason for case in earlier)
     asks_for_help = bool(_found(policy.indirect.help_words, text))
+    question = asks_for_help or "?" in text or bool(_found(policy.intent.question_words, text))
+    intent = intent_of(text, complaint_words, urgent_words, question, policy)
+    complaint = intent == "complaint"
     return Assessment(
         direct=mention.kind in DIRECT_KINDS,
         complaint=complaint,
@@ -83,7 +87,20 @@ def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: da
         team=team_for(mention, policy),
         priority=_priority(complaint, bool(urgent_words), reach, repeated, pile_on,
                            question=asks_for_help or "?" in text),
+        intent=intent,
     )
+
+
+def intent_of(text: str, complaint_words: tuple[str, ...], urgent_words: tuple[str, ...], question: bool,
+              policy: Policy) -> str:
+    """Complaint, question, praise or other. Urgent words always make a complaint; praise wins over complaint words
+    when it has more of its own ("thanks again, great service": "again" alone is no complaint)."""
+    praise = _found(policy.intent.praise_words, text)
+    if urgent_words or (complaint_words and len(complaint_words) >= len(praise)):
+        return "complaint"
+    if question:
+        return "question"
+    return "praise" if praise else "other"
 
 
 def pile_on_priority(opening: dict) -> str:

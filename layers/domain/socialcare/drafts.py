@@ -24,17 +24,22 @@ INVITATION = "Could you send us a DM? Tell us there if you'd like us to reach yo
 
 
 def acknowledgement(mention: Mention, assessment: Assessment) -> str:
-    """A complaint: sorry, in their words, and an invitation to a private message. A question or a request for
-    help: thanks, and the same invitation. Anything else (praise, say): thanks."""
+    """A complaint: sorry, in their words, and an invitation to a private message. A question: thanks, and the start
+    of an answer for the agent to finish (answered in public). Praise: thanks for what they praised, in their words
+    (never a DM invitation). Anything else: thanks, and the invitation."""
     name = _first_name(mention)
     greeting = f"Hi {name}, " if name else "Hi, "
     problem = problem_in_their_words(mention.text, assessment)
     about = f": {problem}." if problem else "."
-    if assessment.complaint:
+    if assessment.intent == "complaint":
         return f"{greeting}we're so sorry{about} That's not OK. {INVITATION}"
-    if assessment.asks_for_help or "?" in mention.text:
-        return f"{greeting}thanks for asking. {INVITATION}"
-    return f"{greeting}thank you so much! We'll pass this on to the team."
+    if assessment.intent == "question":
+        return f"{greeting}thanks for asking! "  # the agent writes the answer
+    if assessment.intent == "praise":
+        praised = _clauses(mention.text)[:1]
+        quoted = f' "{_cut(praised[0])}" made our day, and' if praised else ""
+        return f"{greeting}thank you so much!{quoted} we'll pass it on to the team."
+    return f"{greeting}thanks for getting in touch{about} {INVITATION}"
 
 
 def holding_statement(topic: str, template: str) -> str:
@@ -44,17 +49,26 @@ def holding_statement(topic: str, template: str) -> str:
 def problem_in_their_words(text: str, assessment: Assessment) -> str:
     """The clause that carries the complaint (or the first one), without handles, hashtags and links, in the second
     person and cut at a word boundary."""
-    clean = _SPACES.sub(" ", _NOISE.sub(" ", text)).strip()
-    clauses = [c.strip(" ,;:-") for c in _CLAUSES.findall(clean) if c.strip(" ,;:-")]
+    clauses = _clauses(text)
     if not clauses:
         return ""
     telling = [*assessment.urgent_words, *assessment.complaint_words]
     chosen = next((c for c in clauses if any(w.lower() in c.lower() for w in telling)), clauses[0])
-    turned = _WORD.sub(lambda m: _turn(m.group(0)), chosen)
-    if len(turned) > MAX_PROBLEM_CHARACTERS:
-        turned = turned[:MAX_PROBLEM_CHARACTERS].rsplit(" ", 1)[0] + "…"
+    turned = _cut(_WORD.sub(lambda m: _turn(m.group(0)), chosen))
     acronym = len(turned) > 1 and turned[1].isupper()
     return turned if acronym else turned[0].lower() + turned[1:]
+
+
+def _clauses(text: str) -> list[str]:
+    """The sentences and clauses of a post, without handles, hashtags and links."""
+    clean = _SPACES.sub(" ", _NOISE.sub(" ", text)).strip()
+    return [c.strip(" ,;:-") for c in _CLAUSES.findall(clean) if c.strip(" ,;:-")]
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_PROBLEM_CHARACTERS:
+        return text
+    return text[:MAX_PROBLEM_CHARACTERS].rsplit(" ", 1)[0] + "…"
 
 
 def _turn(word: str) -> str:

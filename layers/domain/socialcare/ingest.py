@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -134,20 +135,35 @@ def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesReposit
 def _open(mention: Mention, assessment: Assessment, repo: CasesRepository) -> str:
     case_id = case_id_for(mention)
     opened_at = now_iso()
+    taken_up = _answered_case_to_take_up(mention, repo)
     repo.open(CaseRecord(
         case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
         opened_at=opened_at, platform=mention.platform, author_handle=_who(mention),
         author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
         surface=mention.extra.get("surface") or None,
         summary_text=mention.text[:500], step=lifecycle.NEW, escalation_level=0, mention_count=1,
-        priority=assessment.priority, team=assessment.team, topic=assessment.topic or None,
+        priority=assessment.priority, team=assessment.team, topic=assessment.topic or None, intent=assessment.intent,
         flagged_reason=assessment.flagged_reason or None, draft_reply=drafts.acknowledgement(mention, assessment),
+        reopens_case_id=taken_up,
     ))
     repo.add_event(case_id, f"mention:{mention.key}", "case opened",
                    {**_public_detail(mention), **assessment.to_detail()}, at=opened_at)
+    if taken_up:  # the customer wrote again soon after our public answer: the answer was not the end of it
+        repo.add_event(case_id, f"reopens:{taken_up}", "reopens a case answered in public", {"case": taken_up})
+        repo.add_event(taken_up, f"reopened-by:{case_id}", "reopened by the customer writing again",
+                       {"case": case_id})
     execution_arn = workflow.start_case(case_id, mention.platform)
     repo.update(case_id, [CaseRecord.execution_arn.set(execution_arn)])
     return case_id
+
+
+def _answered_case_to_take_up(mention: Mention, repo: CasesRepository) -> str | None:
+    """The author's latest case closed as answered in public within the policy's window, if any."""
+    since = clocks.now() - timedelta(days=policy().intent.reopen_window_days)
+    answered = [case for case in repo.list_by_author(mention.author_key)
+                if case.closed_reason == lifecycle.ANSWERED_IN_PUBLIC and case.closed_at
+                and clocks.parse(case.closed_at) >= since]
+    return max(answered, key=lambda case: case.closed_at).case_id if answered else None
 
 
 def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> bool:

@@ -181,6 +181,17 @@ class Echoes(_Section):
     window_days: int = Field(default=7, ge=1)  # how far back our replies count
 
 
+class Intent(_Section):
+    # what a direct mention wants: a complaint (the priority's complaint and urgent words), a question, praise, other
+    praise_words: list[str] = ["thank", "thanks", "thx", "great", "love", "loving", "awesome", "amazing",
+                               "brilliant", "excellent", "fantastic", "well done", "kudos", "shout out", "shoutout",
+                               "best", "perfect", "lovely", "appreciate", "happy with", "impressed", "superb"]
+    question_words: list[str] = ["how do", "how can", "how long", "what is", "what's", "when will", "when does",
+                                 "where can", "where do", "which", "can i", "can you", "do you", "does it", "is there",
+                                 "are you", "is it", "could you tell", "any idea", "wondering"]
+    reopen_window_days: int = Field(default=7, ge=0)  # the customer writing again this soon reopens an answered case
+
+
 class Privacy(_Section):
     # the customer's private messages are erased from a case this many days after it closed
     erase_private_messages_after_days: int = Field(default=90, ge=1)
@@ -194,6 +205,7 @@ class Policy(_Section):
     indirect: Indirect = Indirect()
     pile_on: PileOn = PileOn()
     echoes: Echoes = Echoes()
+    intent: Intent = Intent()
     privacy: Privacy = Privacy()
     _calendar: BusinessCalendar = PrivateAttr()
 

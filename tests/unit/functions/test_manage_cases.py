@@ -127,7 +127,7 @@ def test_an_unknown_action_is_a_bad_request_naming_the_actions_and_changes_nothi
     response = cloud.http("POST", f"/cases/{CASE_ID}/{action}", "{}", AGENT)
     assert response.status == 400
     assert response.json()["message"] == (f"unknown action {action!r}; "
-                                          "one of acknowledge, claim, resolve, follow-up, dismiss")
+                                          "one of acknowledge, answer, claim, resolve, follow-up, dismiss")
     assert_still_waiting_for_acknowledgement(cloud, waiting_case)
 
 

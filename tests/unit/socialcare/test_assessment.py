@@ -107,3 +107,18 @@ def test_an_indirect_complaint_with_engagement_becomes_a_case():
     assert not worth_a_case(post, assess(post, [], POLICY, NOW), POLICY)
     shared = replace(post, engagement=80)
     assert worth_a_case(shared, assess(shared, [], POLICY, NOW), POLICY)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("@brand my parcel never arrived", "complaint"),
+    ("@brand great service today, thanks!", "praise"),
+    ("@brand thanks again, the new app is brilliant", "praise"),  # "again" alone is no complaint
+    ("@brand thanks, but my order is still missing and the refund never came", "complaint"),
+    ("@brand do you open on Sundays?", "question"),
+    ("@brand what is the return window for sale items", "question"),
+    ("@brand the kettle caught fire, thanks a lot", "complaint"),  # urgent words always make a complaint
+    ("@brand just picked up my order", "other"),
+])
+def test_intent_reads_complaints_questions_praise_and_the_rest(text, intent):
+    mention = Mention("x", "1", "reply", text, Author("1", "@dana", "Dana", 100), "2026-11-22T09:00:00+00:00")
+    assert assess(mention, [], Policy(), datetime.now(UTC)).intent == intent

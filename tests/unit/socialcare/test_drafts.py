@@ -29,9 +29,16 @@ def test_the_problem_is_the_clause_with_the_complaint_without_handles_links_or_h
     assert "we're so sorry: the app logs you out every five minutes." in text
 
 
-def test_a_question_is_thanked_and_praise_is_not_sent_to_a_dm():
-    assert draft("@brand do you open on Sundays?").startswith("Hi Dana, thanks for asking. Could you send us a DM?")
-    assert draft("Love the new store layout @brand!") == "Hi Dana, thank you so much! We'll pass this on to the team."
+def test_a_question_gets_an_answer_to_finish_and_praise_is_thanked_in_their_words_without_a_dm():
+    assert draft("@brand do you open on Sundays?") == "Hi Dana, thanks for asking! "
+    assert draft("Love the new store layout @brand!") == (
+        'Hi Dana, thank you so much! "Love the new store layout" made our day, and we\'ll pass it on to the team.')
+    assert "DM" not in draft("@brand great service today, thanks!")
+
+
+def test_something_neither_a_complaint_nor_a_question_nor_praise_is_thanked_and_invited():
+    assert draft("@brand just picked up my order").startswith("Hi Dana, thanks for getting in touch: just picked up "
+                                                            "your order. Could you send us a DM?")
 
 
 def test_no_name_no_handle_in_the_greeting():

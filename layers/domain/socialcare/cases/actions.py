@@ -60,7 +60,7 @@ class DismissBody(_Body):
     reason: Literal[DISMISS_REASONS]
 
 
-BODIES = {"acknowledge": AcknowledgeBody, "claim": ClaimBody, "resolve": ResolveBody, "follow-up": FollowUpBody,
+BODIES = {"acknowledge": AcknowledgeBody, "answer": AcknowledgeBody, "claim": ClaimBody, "resolve": ResolveBody, "follow-up": FollowUpBody,
           "dismiss": DismissBody}
 
 

@@ -26,7 +26,11 @@ AWAITED_ACTION = {
     RESOLVE: "resolve",
     FOLLOW_UP: "follow-up",
 }
-AGENT_ACTIONS = ("acknowledge", "claim", "resolve", "follow-up", "dismiss")
+AGENT_ACTIONS = ("acknowledge", "answer", "claim", "resolve", "follow-up", "dismiss")
+# Besides its own action, a wait takes these: a praise or a question answered in public ends the case there.
+ALSO_ENDS_WAIT = {"answer": "acknowledge"}
+ANSWER = "answer"
+ANSWERED_IN_PUBLIC = "answered in public"  # the closed reason of a case answered in public
 # Why a case may be dismissed: a fixed list, so an author's record (policy flag_reasons) can be counted.
 DISMISS_REASONS = ("spam", "abusive", "baseless", "troll", "solved-elsewhere", "post-deleted", "duplicate", "not-for-us")
 DISMISS = "dismiss"
@@ -86,10 +90,14 @@ def check_action(step: str | None, waiting_for: str | None, action: str) -> None
         raise UnknownActionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
     if not waiting_for:
         raise InvalidCaseTransitionError(f"the case is not waiting for anyone (step {step or 'none'})")
-    if action == DISMISS:
-        return
-    if action != waiting_for:
+    if not ends_wait(action, waiting_for):
         raise InvalidCaseTransitionError(f"the case is in {step} and waits for {waiting_for!r}, not {action!r}")
+
+
+def ends_wait(action: str, waiting_for: str | None) -> bool:
+    """The action ends a wait for `waiting_for`: its own action, a dismissal, or an answer instead of an
+    acknowledgement."""
+    return action == DISMISS or action == waiting_for or ALSO_ENDS_WAIT.get(action) == waiting_for
 
 
 def _known(step: str) -> str:

@@ -298,9 +298,10 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
     if case.status != lifecycle.OPEN:  # a retried close: done already (and the author may have a new case by now)
         return {"caseId": case_id, "status": case.status, "reason": case.closed_reason}
     closed_at = now_iso()
-    status = {"resolved": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED, "failed": lifecycle.CLOSED}[outcome]
+    status = {"resolved": lifecycle.CLOSED, "answered": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED,
+              "failed": lifecycle.CLOSED}[outcome]
     reason = case.closed_reason or ("failed: " + str((error or {}).get("Error", "unknown")) if outcome == "failed"
-                                    else outcome)
+                                    else lifecycle.ANSWERED_IN_PUBLIC if outcome == "answered" else outcome)
     repo.close(case_id, case.author_key, aliases=frozenset(case.author_aliases or ()), actions=[
         CaseRecord.status.set(status), CaseRecord.step.set("CLOSED"), CaseRecord.closed_at.set(closed_at),
         CaseRecord.deadline.set(closed_at), CaseRecord.closed_reason.set(reason),
@@ -357,7 +358,7 @@ def _checked_effects(case: CaseRecord, action: str, fields: dict, agent: str) ->
     public_text = _public_text(action, _with_defaults(case, action, fields))
     if public_text:
         guarding.check_reply(case, public_text)
-    return _action_effects(action, _with_defaults(case, action, fields), agent)
+    return _action_effects(case, action, _with_defaults(case, action, fields), agent)
 
 
 def _deliver(token: str, action: str, output: dict, fields: dict) -> None:
@@ -371,7 +372,7 @@ def _restarting_for(case: CaseRecord, action: str) -> bool:
     """A clock of this step just ran out and its wait is about to start again (no token until it does)."""
     return (case.status == lifecycle.OPEN and not case.waiting_for and case.rearming_step == case.step
             and case.step != lifecycle.REQUEST_DM  # its clock may hand the case off instead of waiting again
-            and (action == lifecycle.DISMISS or lifecycle.AWAITED_ACTION.get(case.step) == action))
+            and lifecycle.ends_wait(action, lifecycle.AWAITED_ACTION.get(case.step)))
 
 
 def _hold(case: CaseRecord, action: str, fields: dict, agent: str, repo: CasesRepository,
@@ -404,7 +405,7 @@ def _apply_held_action(case_id: str, repo: CasesRepository) -> bool:
     if not case.held_action or not case.task_token:
         return False
     held = json.loads(case.held_action)
-    if held["step"] != case.step or held["action"] not in (lifecycle.DISMISS, case.waiting_for):
+    if held["step"] != case.step or not lifecycle.ends_wait(held["action"], case.waiting_for):
         return False
     try:
         repo.update(case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(),
@@ -424,15 +425,15 @@ def _apply_held_action(case_id: str, repo: CasesRepository) -> bool:
 
 def _public_text(action: str, fields: dict) -> str:
     """The text of an action that will be posted in public (a resolution's public note is the follow-up's default)."""
-    return {"acknowledge": fields.get("replyText"), "follow-up": fields.get("replyText"),
-            "resolve": fields.get("publicNote")}.get(action) or ""
+    return {"acknowledge": fields.get("replyText"), "answer": fields.get("replyText"),
+            "follow-up": fields.get("replyText"), "resolve": fields.get("publicNote")}.get(action) or ""
 
 
 def _take_token(case: CaseRecord, action: str, private_updates: list, repo: CasesRepository) -> bool:
     """Remove the case's task token if it is still the one we read: exactly one action gets it."""
     condition = CaseRecord.task_token == case.task_token
     if action != lifecycle.DISMISS:
-        condition &= CaseRecord.waiting_for == action
+        condition &= CaseRecord.waiting_for == lifecycle.ALSO_ENDS_WAIT.get(action, action)
     try:
         repo.update(case.case_id, [CaseRecord.task_token.remove(), CaseRecord.waiting_for.remove(), *private_updates],
                     condition=condition)
@@ -449,10 +450,13 @@ def _with_defaults(case: CaseRecord, action: str, fields: dict) -> dict:
     return fields
 
 
-def _action_effects(action: str, fields: dict, agent: str) -> tuple[list, dict]:
-    """(table updates, execution output) of an action. The output never carries internal notes."""
-    if action == "acknowledge":
-        return [], {"replyText": fields["replyText"], "agent": agent}
+def _action_effects(case: CaseRecord, action: str, fields: dict, agent: str) -> tuple[list, dict]:
+    """(table updates, execution output) of an action. The output never carries internal notes. An answer, or an
+    acknowledgement of praise (never invited to a DM), is posted and the case closes, answered in public."""
+    if action in ("acknowledge", lifecycle.ANSWER):
+        answered = action == lifecycle.ANSWER or case.intent == "praise"
+        return [], {"replyText": fields["replyText"], "agent": agent, "answered": answered,
+                    "kind": "answer" if answered else "acknowledgement"}
     if action == "claim":
         return [CaseRecord.owner.set(fields.get("owner") or agent)], {"owner": fields.get("owner") or agent}
     if action == "resolve":
@@ -529,6 +533,8 @@ def summary(case: CaseRecord) -> dict:
         "mentions": int(case.mention_count or 0),
         "text": case.summary_text,
         "priority": case.priority or "normal",
+        "intent": case.intent or "other",
+        "reopensCase": case.reopens_case_id,
         "team": case.team,
         "flagged": case.flagged_reason,
         "incident": case.incident_id,

@@ -96,6 +96,8 @@ class CaseRecord(Model):
     mention_count = NumberAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
     priority = UnicodeAttribute(null=True)  # urgent | high | normal | low (care policy)
+    intent = UnicodeAttribute(null=True)  # complaint | question | praise | other: praise and questions may be answered
+    reopens_case_id = UnicodeAttribute(null=True)  # the case answered in public that this one takes up again
     team = UnicodeAttribute(null=True)  # the triage team the hand-off goes to
     topic = UnicodeAttribute(null=True)  # the pile-on topic of the opening mention
     flagged_reason = UnicodeAttribute(null=True)  # why the author is flagged to a human (no automatic answers)

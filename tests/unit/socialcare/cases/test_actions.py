@@ -120,4 +120,4 @@ def test_a_body_that_is_not_a_json_object_is_refused(action, body):
 def test_an_unknown_action_is_not_a_body_problem_and_names_the_known_ones(action):
     with pytest.raises(UnknownActionError, match="unknown action") as refused:
         parse_action(action, "{}")
-    assert "one of acknowledge, claim, resolve, follow-up, dismiss" in str(refused.value)
+    assert "one of acknowledge, answer, claim, resolve, follow-up, dismiss" in str(refused.value)
