@@ -15,7 +15,7 @@ import time
 
 import requests
 
-ACTIONS = ("acknowledge", "claim", "resolve", "follow-up", "dismiss")
+ACTIONS = ("acknowledge", "answer", "claim", "resolve", "follow-up", "dismiss")
 
 
 class Api:
@@ -81,7 +81,9 @@ def print_case(case: dict) -> None:
     print(f"  deadline    {case['deadline'] or '-'}")
     print(f"  owner       {case['owner'] or '-'}   mentions {case['mentions']}   DM received {case['dmReceived']}")
     incident = f"   incident {case['incident']}" if case.get("incident") else ""
-    print(f"  priority    {case['priority']}   team {case['team'] or '-'}{incident}")
+    print(f"  priority    {case['priority']}   intent {case.get('intent') or 'other'}   team {case['team'] or '-'}{incident}")
+    if case.get("reopensCase"):
+        print(f"  reopens     {case['reopensCase']} (answered in public; the customer wrote again)")
     if case.get("flagged"):
         print(f"  FLAGGED     {case['flagged']}: check before answering; no automatic notices")
     if case.get("draftReply"):
@@ -215,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     list_parser.add_argument("--status", default="OPEN", choices=["OPEN", "CLOSED", "DISMISSED"])
     list_parser.add_argument("--limit", type=int, default=50)
     commands.add_parser("show", help="one case with its timeline").add_argument("case_id")
-    for action, fields in {"acknowledge": [("--text", True)], "claim": [("--owner", False)],
+    for action, fields in {"acknowledge": [("--text", True)], "answer": [("--text", True)], "claim": [("--owner", False)],
                            "resolve": [("--summary", True), ("--note", True)], "follow-up": [("--text", False)],
                            "dismiss": [("--reason", True)]}.items():
         action_parser = commands.add_parser(action, help=f"{action} a case")
@@ -246,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             print_case(body)
     else:
         fields = {"acknowledge": {"replyText": getattr(args, "text", None)},
+                  "answer": {"replyText": getattr(args, "text", None)},
                   "claim": {"owner": getattr(args, "owner", None) or ""},
                   "resolve": {"summary": getattr(args, "summary", None), "publicNote": getattr(args, "note", None)},
                   "follow-up": {"replyText": getattr(args, "text", None) or ""},

@@ -188,6 +188,7 @@ def pile_on(url: str) -> str:
 
 
 ECHO = "Our own reply posted back at us: dismissed as an echo"
+PRAISE = "Praise, answered in public and closed: no DM invitation, no hand-off"
 
 
 def our_reply_echoed(url: str) -> str:
@@ -201,6 +202,16 @@ def our_reply_echoed(url: str) -> str:
     return "generic-ivy-1"
 
 
+def praise_answered_in_public(url: str) -> str:
+    jo, agent = Customer(url, "1012", "@jo"), Agent(url, "maria")
+    jo.post("jo-1", "@brand great service at the Camden store today, thanks!")
+    case = agent.waiting_for("generic-jo-1", "acknowledge")
+    note(PRAISE, f"read as {case['intent']}; the draft: \"{case['draftReply']}\"")
+    agent.act("generic-jo-1", "answer", replyText="Thank you Jo! We'll tell the Camden team, they'll be so pleased.")
+    agent.wait_until("generic-jo-1", lambda c: c["status"] == "CLOSED", "answered and closed")
+    return "generic-jo-1"
+
+
 SCENARIOS = [
     ("A complaint through all five steps", complaint_through_all_five_steps),
     ("A complaint nobody acknowledges", complaint_nobody_acknowledges),
@@ -210,6 +221,7 @@ SCENARIOS = [
     (URGENT, urgent_complaint),
     (PILE_ON, pile_on),
     (ECHO, our_reply_echoed),
+    (PRAISE, praise_answered_in_public),
 ]
 
 

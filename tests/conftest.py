@@ -35,15 +35,23 @@ def load_event():
     return load
 
 
+def no_access_denied(request, local_cloud: LocalCloud) -> None:
+    """A call some role was refused is a missing grant (AWS would refuse it too), even when the code recovered from
+    it, unless the test provokes it on purpose."""
+    if not request.node.get_closest_marker("denials_expected"):
+        assert local_cloud.iam.denials == [], "calls refused by IAM (a grant is missing in template.yaml)"
+
+
 @pytest.fixture
-def cloud():
+def cloud(request):
     """The local cloud from template.yaml with long clocks (nothing escalates unless a test shortens a clock)."""
     with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
         yield local_cloud
+        no_access_denied(request, local_cloud)
 
 
 @pytest.fixture
-def make_cloud():
+def make_cloud(request):
     """A local cloud with the given clock overrides, e.g. make_cloud(ACK_SLA_SECONDS=1)."""
     clouds = []
 
@@ -54,6 +62,8 @@ def make_cloud():
     yield make
     for local_cloud in clouds:
         local_cloud.stop()
+    for local_cloud in clouds:
+        no_access_denied(request, local_cloud)
 
 
 def json_logs(caplog):

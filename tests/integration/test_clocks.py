@@ -133,6 +133,24 @@ def test_an_acknowledgement_as_the_clock_restarts_the_wait_is_applied_to_the_new
     assert "Post Acknowledgement" in cloud.path(case_id)
 
 
+def test_a_dismissal_as_the_warning_restarts_the_wait_is_applied_to_the_new_wait(make_cloud):
+    cloud = make_cloud(ACK_SLA_SECONDS=3, PRE_BREACH_WARNING_SECONDS=1, ACK_HARD_LIMIT_SECONDS=30)
+    deliver(cloud, mention("6120", author_id="3120"))
+    wait_until_waiting(cloud, "generic-6120", "acknowledge")
+    original, answers = cloud.handlers["EscalateCaseFunction"], []
+
+    def warn_while_the_lead_dismisses(event, context):
+        if event["clock"].get("phase") == "warning" and not answers:
+            answers.append(act(cloud, "generic-6120", "dismiss", reason="spam"))
+        return original(event, context)
+    cloud.handlers["EscalateCaseFunction"] = warn_while_the_lead_dismisses
+    cloud.wait_for(lambda: answers, timeout=30, what="the dismissal during the warning")
+    assert answers[0].status == 202
+    cloud.wait_for(lambda: show(cloud, "generic-6120")["status"] == "DISMISSED", what="dismissed")
+    assert show(cloud, "generic-6120")["closedReason"] == "spam"
+    assert cloud.iam.denials == []
+
+
 def test_a_second_action_while_one_is_held_is_a_conflict(make_cloud):
     cloud = make_cloud(ACK_SLA_SECONDS=1, ACK_HARD_LIMIT_SECONDS=30, MAX_ESCALATION_LEVEL=3)
     deliver(cloud, mention("6130", author_id="3130"))

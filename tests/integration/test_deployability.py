@@ -50,6 +50,7 @@ def test_only_the_webhooks_are_open_and_a_route_without_auth_is_signed():
 
 
 # -- each function as its role ---------------------------------------------------------------------------------------
+@pytest.mark.denials_expected
 def test_the_webhook_function_reads_its_signing_secrets_but_no_token_that_posts(cloud):
     from socialcare.secrets import secret
     webhook = cloud.stack.functions["ReceiveWebhookFunction"].role_arn
@@ -63,6 +64,7 @@ def test_the_webhook_function_reads_its_signing_secrets_but_no_token_that_posts(
         assert secret("X_ACCESS_TOKEN") and secret("META_PAGE_ACCESS_TOKEN")
 
 
+@pytest.mark.denials_expected
 def test_a_function_may_not_touch_a_table_it_has_no_business_with(cloud):
     from socialcare.storage.records import MentionRecord
     with iam.acting_as(cloud.stack.functions["ManageCasesFunction"].role_arn):

@@ -16,7 +16,7 @@ CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "
 def test_show_prints_priority_team_incident_and_the_draft_to_start_from(capsys):
     print_case(CASE)
     out = capsys.readouterr().out
-    assert "  priority    high   team deliveries   incident incident-delivery-20261123-094500\n" in out
+    assert "  priority    high   intent other   team deliveries   incident incident-delivery-20261123-094500\n" in out
     assert "  draft reply Hi Dana, we're so sorry: three weeks and your parcel is still in transit.\n" in out
     assert "FLAGGED" not in out
 
