@@ -13,6 +13,7 @@ from socialcare.storage.records import (
     CASE_RECORD,
     OPEN_CASE_RECORD,
     PRIVATE_DATA_HELD,
+    PRIVATE_MESSAGE_PREFIX,
     TIMELINE_PREFIX,
     CaseRecord,
     MentionRecord,
@@ -120,13 +121,41 @@ class CasesRepository:
         return list(CaseRecord.by_author.query(author_key))
 
     # -- private data -------------------------------------------------------------------------------------------
+    def add_private_message(self, case_id: str, received_at: str, mention_key: str, text: str) -> bool:
+        """Keep one DM of the customer on the case, once: False when it is there already (a redelivery)."""
+        message = CaseRecord(case_id, f"{PRIVATE_MESSAGE_PREFIX}{received_at}#{mention_key}", at=received_at,
+                             private_contact=text)
+        try:
+            message.save(condition=CaseRecord.record.does_not_exist())
+        except PutError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def private_messages(self, case_id: str) -> list[CaseRecord]:
+        """The customer's DMs with their texts, oldest first (the key's order)."""
+        return list(CaseRecord.query(case_id, CaseRecord.record.startswith(PRIVATE_MESSAGE_PREFIX),
+                                     consistent_read=True))
+
+    def private_message_times(self, case_id: str) -> list[str]:
+        """When each DM came, oldest first, from the keys alone: the texts are not even read."""
+        return [record.split("#", 2)[1] for record in self._private_message_keys(case_id)]
+
+    def _private_message_keys(self, case_id: str) -> list[str]:
+        keys = CaseRecord.query(case_id, CaseRecord.record.startswith(PRIVATE_MESSAGE_PREFIX), consistent_read=True,
+                                attributes_to_get=["case_id", "record"])
+        return [key.record for key in keys]
+
     def due_for_erasure(self, now: str) -> list[str]:
         """The closed cases whose private message is due to be erased by `now` (a sparse index: nothing else)."""
         due = CaseRecord.with_private_data.query(PRIVATE_DATA_HELD, CaseRecord.erase_private_at <= now)
         return [record.case_id for record in due]
 
     def erase_private_data(self, case_id: str, erased_at: str) -> None:
-        """The customer's message and where it came from, gone; the case leaves the erasure index."""
+        """Every DM of the customer and where they came from, gone; the case leaves the erasure index last."""
+        for record in self._private_message_keys(case_id):
+            CaseRecord(case_id, record).delete()
         self.update(case_id, [CaseRecord.private_contact.remove(), CaseRecord.dm_sender_id.remove(),
                               CaseRecord.private_data.remove(), CaseRecord.erase_private_at.remove(),
                               CaseRecord.private_erased_at.set(erased_at)])

@@ -1,8 +1,10 @@
 """PynamoDB models. PynamoDB never leaves storage/.
 
-CasesTable holds three kinds of item under the case id:
+CasesTable holds these kinds of item under the case id:
   record = "CASE"             the case itself (indexed by status+deadline and by author)
   record = "TL#<event key>"   one timeline entry; the key is deterministic, so a retried step writes it once
+  record = "DM#<received at>#<mention key>"   one private message of the customer, in the order they came; the key
+                              is the mention's first sighting, so a redelivered DM is written once
 and one pointer per author with an open case (case_id = "AUTHOR#<platform>#<author id>", record = "OPEN_CASE"),
 whose conditional put is what makes "one open case per author" hold under concurrency.
 """
@@ -23,6 +25,7 @@ from pynamodb.models import Model
 CASE_RECORD = "CASE"
 OPEN_CASE_RECORD = "OPEN_CASE"
 TIMELINE_PREFIX = "TL#"
+PRIVATE_MESSAGE_PREFIX = "DM#"
 PRIVATE_DATA_HELD = "held"
 
 
@@ -86,7 +89,7 @@ class CaseRecord(Model):
     hard_limit_reached = BooleanAttribute(null=True)
     owner = UnicodeAttribute(null=True)
     dm_received = BooleanAttribute(null=True)
-    private_contact = UnicodeAttribute(null=True)  # the customer's DM: private, never sent to the state machine
+    private_contact = UnicodeAttribute(null=True)  # a DM's text (on a DM# item; on the case itself before the thread)
     dm_sender_id = UnicodeAttribute(null=True)  # who the DM came from (a PSID may differ from the public author id)
     resolution_summary = UnicodeAttribute(null=True)  # internal notes: stay in the table
     public_note = UnicodeAttribute(null=True)
@@ -110,7 +113,7 @@ class CaseRecord(Model):
     rearming_step = UnicodeAttribute(null=True)  # a clock ran out: this step's wait starts again in a moment
     held_action = UnicodeAttribute(null=True)  # JSON: an agent's action that came then, applied to the new wait
 
-    # a timeline entry (record == TL#...)
+    # a timeline entry (record == TL#...); a private message (record == DM#...): at and private_contact
     at = UnicodeAttribute(null=True)
     event = UnicodeAttribute(null=True)
     detail = MapAttribute(null=True)

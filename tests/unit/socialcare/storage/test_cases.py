@@ -146,6 +146,40 @@ def test_the_timeline_is_in_time_order_and_holds_only_entries(repo):
     assert repo.get_event("generic-p1", "nope") is None
 
 
+# -- the customer's private messages -----------------------------------------------------------------------------
+def test_every_dm_is_kept_as_its_own_item_in_the_order_it_came(repo):
+    repo.open(a_case("generic-p1"))
+    assert repo.add_private_message("generic-p1", "2026-11-22T09:40:00.000Z", "generic#dm-2", "second") is True
+    assert repo.add_private_message("generic-p1", "2026-11-22T09:35:00.000Z", "generic#dm-1", "first") is True
+    assert [(m.at, m.private_contact) for m in repo.private_messages("generic-p1")] == [
+        ("2026-11-22T09:35:00.000Z", "first"), ("2026-11-22T09:40:00.000Z", "second")]
+    assert repo.private_message_times("generic-p1") == ["2026-11-22T09:35:00.000Z", "2026-11-22T09:40:00.000Z"]
+    assert repo.get("generic-p1").private_contact is None  # the case itself holds no DM text
+    assert [e.event for e in repo.timeline("generic-p1")] == []  # nor does the timeline
+
+
+def test_a_redelivered_dm_is_kept_once(repo):
+    repo.open(a_case("generic-p1"))
+    repo.add_private_message("generic-p1", "2026-11-22T09:35:00.000Z", "generic#dm-1", "first")
+    assert repo.add_private_message("generic-p1", "2026-11-22T09:35:00.000Z", "generic#dm-1", "first") is False
+    assert len(repo.private_messages("generic-p1")) == 1
+
+
+def test_erasing_a_cases_private_data_deletes_every_dm_and_takes_it_off_the_index(repo):
+    repo.open(a_case("generic-p1", dm_sender_id="1001", private_data="held", erase_private_at="2026-12-01T00:00:00Z"))
+    repo.open(a_case("generic-p2", author_key=BOB))
+    for case_id in ("generic-p1", "generic-p2"):
+        repo.add_private_message(case_id, "2026-11-22T09:35:00.000Z", "generic#dm-1", "first")
+        repo.add_private_message(case_id, "2026-11-22T09:40:00.000Z", "generic#dm-2", "second")
+    assert repo.due_for_erasure("2026-12-02T00:00:00Z") == ["generic-p1"]
+    repo.erase_private_data("generic-p1", erased_at="2026-12-02T00:00:00Z")
+    assert repo.private_messages("generic-p1") == []
+    erased = repo.get("generic-p1")
+    assert (erased.dm_sender_id, erased.private_data, erased.private_erased_at) == (None, None, "2026-12-02T00:00:00Z")
+    assert repo.due_for_erasure("2026-12-02T00:00:00Z") == []
+    assert len(repo.private_messages("generic-p2")) == 2  # another case's thread is untouched
+
+
 # -- mentions ----------------------------------------------------------------------------------------------------
 def test_the_first_sighting_of_a_mention_claims_it_and_a_later_one_finds_the_claim(repo):
     record, first = repo.claim_mention("generic#post-5521", "mention", ANN)
