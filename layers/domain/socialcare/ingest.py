@@ -20,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError
 from socialcare import drafts, incidents, notify, workflow
 from socialcare.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
 from socialcare.cases import clocks, lifecycle, service
+from socialcare.errors import InvalidCaseTransitionError
 from socialcare.models import Mention, case_id_for
 from socialcare.policy import policy
 from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
@@ -48,7 +49,7 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
     if record.outcome and record.outcome != WATCHED:  # a watched post seen again, addressed to us, may be a case
         return IngestOutcome(mention.key, DUPLICATE, record.case_id)
     if mention.is_private:
-        outcome, case_id = _take_private_message(mention, repo)
+        outcome, case_id = _take_private_message(mention, record.received_at, repo)
         repo.link_mention(mention.key, case_id or "", outcome)
         return IngestOutcome(mention.key, outcome, case_id)
     return _public_mention(mention, repo)
@@ -180,11 +181,16 @@ def _opening_assessment(case_id: str, repo: CasesRepository) -> dict:
     return opening.detail.as_dict() if opening and opening.detail else {}
 
 
-def _take_private_message(mention: Mention, repo: CasesRepository) -> tuple[str, str | None]:
+def _take_private_message(mention: Mention, received_at: str, repo: CasesRepository) -> tuple[str, str | None]:
+    """The DM joins its author's open case, in the order of its first sighting (the same on a redelivery)."""
     case_id = repo.open_case_of(mention.author_key)
     if case_id is None:
         return DM_WITHOUT_CASE, None
-    resumed = service.receive_private_message(case_id, mention.key, mention.text, repo, sender_id=mention.author.id)
+    try:
+        resumed = service.receive_private_message(case_id, mention.key, mention.text, received_at, repo,
+                                                  sender_id=mention.author.id)
+    except InvalidCaseTransitionError:  # the case closed as the DM came
+        return DM_WITHOUT_CASE, None
     return (DM_RESUMED if resumed else DM_ATTACHED), case_id
 
 

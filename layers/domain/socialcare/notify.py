@@ -44,6 +44,13 @@ def _team_attributes(team: str, case_id: str, step: str, message: dict) -> dict[
     return attributes
 
 
+def notify_private_message(case_id: str, step: str, message: dict) -> str:
+    """A DM the customer sent after the hand-off: the triage topic, with the case's team as the attribute `team`, so the
+    team that has the case hears it on its filtered subscription."""
+    return _publish(_team_topic("triage"), f"New private message: case {case_id}", message,
+                    _team_attributes("triage", case_id, step, message))
+
+
 def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: bool, message: dict) -> str:
     subject = f"{'HARD LIMIT' if hard_limit_reached else f'Escalation {level}'}: case {case_id} ({step})"
     return _publish(settings().escalations_topic_arn, subject, message,

@@ -37,6 +37,8 @@ DISMISS = "dismiss"
 
 # Who hears that a step is waiting: agents write public replies, the triage team claims hand-offs.
 NOTIFIED_TEAM = {ACKNOWLEDGE: "agents", REQUEST_DM: None, HAND_OFF: "triage", RESOLVE: "triage", FOLLOW_UP: "agents"}
+# From the hand-off on, the case belongs to its triage team and owner: the customer's later DMs go to them.
+HANDED_OFF_STEPS = (HAND_OFF, RESOLVE, FOLLOW_UP)
 
 
 def first_window(step: str, clocks: Clocks) -> int:

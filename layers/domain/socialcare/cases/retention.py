@@ -1,6 +1,6 @@
 """Private messages are kept only as long as the care policy says (privacy.erase_private_messages_after_days): a case
-that closes holding the customer's DM is marked with the day to erase it, and the daily erasure removes the message
-from the case and marks its timeline "customer DM received (erased)"."""
+that closes holding the customer's DMs is marked with the day to erase them, and the daily erasure removes every one of
+them from the case and marks each in its timeline "customer DM received (erased)"."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -24,15 +24,16 @@ def erase_at(closed_at: str) -> str:
 
 
 def marks_for_closing(case: CaseRecord, closed_at: str) -> list:
-    """The update actions that put a closing case holding a private message on the erasure index."""
-    if not case.private_contact:
+    """The update actions that put a closing case holding a private message on the erasure index. A DM marks its open
+    case (dm_received) before it is kept there, so a case with any DM item is marked, even one kept as it closed."""
+    if not (case.dm_received or case.private_contact):
         return []
     return [CaseRecord.private_data.set(PRIVATE_DATA_HELD), CaseRecord.erase_private_at.set(erase_at(closed_at))]
 
 
 def erase_due_private_messages(now: str | None = None, repo: CasesRepository | None = None) -> list[str]:
     """Erase every private message due by `now`; returns the cases erased. Safe to run twice, or to stop half-way:
-    a case leaves the index only with its message gone."""
+    a case leaves the index only with its messages gone."""
     repo = repo or CasesRepository()
     now = now or now_iso()
     erased = []

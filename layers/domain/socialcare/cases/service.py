@@ -111,7 +111,7 @@ def await_action(case_id: str, step: str, task_token: str, rung: int, repo: Case
     team = lifecycle.NOTIFIED_TEAM[step]
     # told once per rung: the wait that resumes after a pre-breach warning (same rung) is not news
     if team and repo.get_event(case_id, f"notify:{step}:{rung}") is None:
-        notify.notify_team(team, case_id, step, _briefing(case, team, f"waiting for {waiting_for}"))
+        notify.notify_team(team, case_id, step, _briefing(case, team, f"waiting for {waiting_for}", repo))
         if step == lifecycle.ACKNOWLEDGE and rung == 0:  # a loud or severe case: a tier hears at once
             _tell_first_tier(case, case.priority or "normal", f"new {case.priority} priority case", repo)
         repo.add_event(case_id, f"notify:{step}:{rung}", "notified", {"team": team, "step": step})
@@ -471,16 +471,37 @@ def _public_fields(action: str, fields: dict) -> dict:
     return {key: value for key, value in fields.items() if key != "summary"}
 
 
-def receive_private_message(case_id: str, mention_key: str, text: str, repo: CasesRepository,
+def receive_private_message(case_id: str, mention_key: str, text: str, received_at: str, repo: CasesRepository,
                             sender_id: str = "") -> bool:
-    """The customer's DM arrived: keep it in the table only (with who sent it: our private answers go to that id),
-    and resume the DM wait if the case is in it."""
-    updates = [CaseRecord.dm_received.set(True), CaseRecord.private_contact.set(text)]
+    """The customer's DM arrived: keep it in the table only, as the next message of the case's private thread (with
+    who sent it: our private answers go to that id), tell the owner's team when triage has the case already, and
+    resume the DM wait if the case is in it. The case is marked first, while it is open, so that the case that
+    closes holding a DM is always put on the erasure index."""
+    updates = [CaseRecord.dm_received.set(True)]
     if sender_id:
         updates.append(CaseRecord.dm_sender_id.set(sender_id))
-    case = repo.update(case_id, updates)
+    try:
+        case = repo.update(case_id, updates, condition=CaseRecord.status == lifecycle.OPEN)
+    except Exception as error:
+        if condition_failed(error):
+            raise InvalidCaseTransitionError(f"case {case_id} is closed") from error
+        raise
+    repo.add_private_message(case_id, received_at, mention_key, text)
     repo.add_event(case_id, f"mention:{mention_key}", "customer DM received", {"private": True})
+    if case.step in lifecycle.HANDED_OFF_STEPS:
+        _tell_owner_of_dm(case, mention_key, {"at": received_at, "text": text}, repo)
     return _resume_dm_wait(case, repo)
+
+
+def _tell_owner_of_dm(case: CaseRecord, mention_key: str, message: dict, repo: CasesRepository) -> None:
+    """Triage has the case: its team (and owner, once claimed) hear the new DM on their private channel, once."""
+    event_key = f"notify:dm:{mention_key}"
+    if repo.get_event(case.case_id, event_key) is not None:  # a redelivery: told already
+        return
+    briefing = _briefing(case, "owner", "the customer sent a new private message")
+    notify.notify_private_message(case.case_id, case.step, {**briefing, "owner": case.owner, "privateMessage": message})
+    repo.add_event(case.case_id, event_key, "owner told of a new DM",
+                   {"team": case.team, "owner": case.owner, "step": case.step})
 
 
 def _resume_dm_wait(case: CaseRecord, repo: CasesRepository) -> bool:
@@ -510,6 +531,9 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result["closedReason"] = case.closed_reason
     result["publicNote"] = case.public_note
     result["dmReceived"] = bool(case.dm_received)
+    received = repo.private_message_times(case_id)  # how many and when, never what they say
+    result["privateMessages"] = len(received)
+    result["lastPrivateMessageAt"] = received[-1] if received else None
     if case.status == lifecycle.OPEN and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
         result["draftReply"] = case.draft_reply  # a starting point for the agent; never posted by itself
     result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
@@ -546,8 +570,9 @@ def list_cases(status: str, limit: int, repo: CasesRepository | None = None) -> 
     return [summary(case) for case in _repo(repo).list_by_status(status, limit, newest_first)]
 
 
-def _briefing(case: CaseRecord, audience: str, reason: str) -> dict:
-    """What a team is told. Only the triage team (a private channel) hears the customer's private contact."""
+def _briefing(case: CaseRecord, audience: str, reason: str, repo: CasesRepository | None = None) -> dict:
+    """What a team is told. Only the triage team (a private channel) hears the customer's private messages: the
+    whole thread, oldest first, and the latest as `privateContact`."""
     message = {"caseId": case.case_id, "reason": reason, "platform": case.platform, "author": case.author_handle,
                "step": case.step, "level": int(case.escalation_level or 0), "deadline": case.deadline,
                "text": case.summary_text, "priority": case.priority or "normal", "team": case.team}
@@ -556,5 +581,15 @@ def _briefing(case: CaseRecord, audience: str, reason: str) -> dict:
     if audience == "agents" and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
         message["draftReply"] = case.draft_reply  # a starting point to edit; never posted by itself
     if audience == "triage":
-        message["privateContact"] = case.private_contact
+        thread = private_thread(case, _repo(repo))
+        message["privateMessages"] = thread
+        message["privateContact"] = thread[-1]["text"] if thread else None
     return message
+
+
+def private_thread(case: CaseRecord, repo: CasesRepository) -> list[dict]:
+    """The customer's DMs, oldest first. A case from before the thread kept only its latest DM, on the case."""
+    thread = [{"at": message.at, "text": message.private_contact} for message in repo.private_messages(case.case_id)]
+    if not thread and case.private_contact:
+        return [{"at": None, "text": case.private_contact}]
+    return thread
