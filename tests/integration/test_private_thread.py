@@ -87,7 +87,7 @@ def test_the_hand_off_carries_every_dm_sent_before_it_in_order(cloud):
     customer_dm(cloud, "8003-dm-1", author_id="8003", text=FIRST)
     customer_dm(cloud, "8003-dm-2", author_id="8003", text=SECOND)
     # When the agent acknowledges and the case goes to triage
-    assert act(cloud, case_id, "acknowledge", replyText="Thanks Ann, we have your messages and are on it.").status == 200
+    assert act(cloud, case_id, "acknowledge", replyText="Thanks Ann, we have your messages.").status == 200
     wait_until_waiting(cloud, case_id, "claim")
     # Then triage's hand-off message carries both, in order; nobody was told of them one by one
     [handed] = [n["message"] for n in cloud.notifications("TriageTopic-inbox") if n["message"]["caseId"] == case_id]

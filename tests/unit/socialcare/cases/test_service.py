@@ -107,7 +107,8 @@ def test_the_hand_off_tells_triage_the_whole_thread_in_order_with_the_latest_as_
     dm(repo, case_id, 2, SECOND)
     dm(repo, case_id, 1, FIRST)  # handled second, sent first: the thread keeps the order they came in
     service.await_action(case_id, lifecycle.HAND_OFF, "token-s6", 0, repo)
-    [handed] = [n["message"] for n in triage_heard(shared_cloud, case_id) if n["message"]["reason"] == "waiting for claim"]
+    [handed] = [n["message"] for n in triage_heard(shared_cloud, case_id)
+                if n["message"]["reason"] == "waiting for claim"]
     assert [m["text"] for m in handed["privateMessages"]] == [FIRST, SECOND]
     assert handed["privateContact"] == SECOND
 
