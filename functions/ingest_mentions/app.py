@@ -21,7 +21,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method  # a subsegment per record: each carries its own case id
 def record_handler(record: SQSRecord) -> None:
     logger.set_correlation_id(None)  # not the previous record's case
-    outcome = ingest_mention(Mention.from_message(record.json_body))
+    try:
+        outcome = ingest_mention(Mention.from_message(record.json_body))
+    except Exception as error:  # the batch processor would say why only at debug level; by class only, since a
+        # message may quote the customer's private words
+        logger.warning("mention not ingested; SQS delivers it again, then the dead-letter queue",
+                       extra={"messageId": record.message_id, "error": type(error).__name__,
+                              "receiveCount": record.attributes.approximate_receive_count})
+        raise
     if outcome.case_id:  # the case the mention opened or joined names the lines from here on
         logger.set_correlation_id(outcome.case_id)
         tracer.put_annotation(key="caseId", value=outcome.case_id)

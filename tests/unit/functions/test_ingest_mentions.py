@@ -67,6 +67,15 @@ def test_a_record_that_is_not_a_mention_is_reported_alone_and_the_good_one_is_in
     assert CasesRepository().get(CASE_ID).status == "OPEN"
 
 
+def test_a_record_that_fails_is_logged_with_why_but_not_what_it_said(cloud, batch, lambda_context, caplog):
+    logs = json_logs(caplog)
+    private = json.dumps({"platform": "generic", "mention_id": "m-1", "text": "my card is 4242 4242 4242 4242"})
+    app.lambda_handler(with_record(batch, "bad-record-2", private), lambda_context)
+    failed = [line for line in logs() if line["message"].startswith("mention not ingested")]
+    assert len(failed) == 1 and failed[0]["messageId"] == "bad-record-2" and failed[0]["error"]
+    assert "4242" not in json.dumps(failed)
+
+
 def test_a_second_mention_of_the_same_author_joins_their_open_case(cloud, batch, lambda_context):
     message = json.loads(batch["Records"][0]["body"])
     follow_up = json.dumps({**message, "mention_id": "post-5530", "reply_to_id": "post-5530", "text": "@brand hello?"})
