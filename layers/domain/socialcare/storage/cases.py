@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from socialcare.storage.records import (
     CASE_RECORD,
+    LINK_PREFIX,
     OPEN_CASE_RECORD,
     PRIVATE_DATA_HELD,
     PRIVATE_MESSAGE_PREFIX,
@@ -117,8 +118,32 @@ class CasesRepository:
         """Open cases are keyed by their deadline (nearest first), closed ones by their close time."""
         return list(CaseRecord.by_status.query(status, limit=limit, scan_index_forward=not newest_first))
 
-    def list_by_author(self, author_key: str) -> list[CaseRecord]:
-        return list(CaseRecord.by_author.query(author_key))
+    def list_by_author(self, author_key: str, newest_first: bool = False, limit: int | None = None,
+                       opened_by: str | None = None) -> list[CaseRecord]:
+        """The author's cases by the time they opened (only those opened by `opened_by`, when given)."""
+        opened = CaseRecord.opened_at <= opened_by if opened_by else None
+        return list(CaseRecord.by_author.query(author_key, opened, scan_index_forward=not newest_first, limit=limit))
+
+    # -- linked accounts ----------------------------------------------------------------------------------------
+    def link_authors(self, author_key: str, other_key: str, by: str) -> bool:
+        """Record that two author keys are one person, both ways at once. False when they were linked already."""
+        at = now_iso()
+        try:
+            with TransactWrite(connection=self._conn()) as transaction:
+                for one, other in ((author_key, other_key), (other_key, author_key)):
+                    transaction.save(CaseRecord(_pointer_id(one), f"{LINK_PREFIX}{other}", at=at, linked_by=by),
+                                     condition=CaseRecord.record.does_not_exist())
+        except TransactWriteError:
+            if other_key in self.links_of(author_key):
+                return False
+            raise
+        return True
+
+    def links_of(self, author_key: str) -> list[str]:
+        """The author keys linked to this one."""
+        links = CaseRecord.query(_pointer_id(author_key), CaseRecord.record.startswith(LINK_PREFIX),
+                                 consistent_read=True)
+        return [link.record.removeprefix(LINK_PREFIX) for link in links]
 
     # -- private data -------------------------------------------------------------------------------------------
     def add_private_message(self, case_id: str, received_at: str, mention_key: str, text: str) -> bool:

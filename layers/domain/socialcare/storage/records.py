@@ -6,7 +6,8 @@ CasesTable holds these kinds of item under the case id:
   record = "DM#<received at>#<mention key>"   one private message of the customer, in the order they came; the key
                               is the mention's first sighting, so a redelivered DM is written once
 and one pointer per author with an open case (case_id = "AUTHOR#<platform>#<author id>", record = "OPEN_CASE"),
-whose conditional put is what makes "one open case per author" hold under concurrency.
+whose conditional put is what makes "one open case per author" hold under concurrency. Under the same author item,
+record = "LINK#<other author key>" says an agent linked another account of the same person (stored both ways).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ CASE_RECORD = "CASE"
 OPEN_CASE_RECORD = "OPEN_CASE"
 TIMELINE_PREFIX = "TL#"
 PRIVATE_MESSAGE_PREFIX = "DM#"
+LINK_PREFIX = "LINK#"
 PRIVATE_DATA_HELD = "held"
 
 
@@ -120,6 +122,9 @@ class CaseRecord(Model):
 
     # the open-case pointer (record == OPEN_CASE)
     open_case_id = UnicodeAttribute(null=True)
+
+    # a link to another account of the same author (record == LINK#...; `at` is when)
+    linked_by = UnicodeAttribute(null=True)
 
     by_status = CasesByStatusIndex()
     by_author = CasesByAuthorIndex()

@@ -256,3 +256,32 @@ def test_an_alias_that_has_another_open_case_is_not_taken(repo):
     repo.open(a_case("meta-m1", author_key="meta#psid-42"))
     assert repo.add_author_alias("meta-c1", "meta#psid-42") is False
     assert repo.open_case_of("meta#psid-42") == "meta-m1"
+
+
+# -- an author's cases and linked accounts -------------------------------------------------------------------------
+def test_an_authors_cases_come_oldest_first_or_newest_first_and_up_to_a_time(repo):
+    for day in ("20", "21", "22"):
+        repo.open(a_case(f"generic-{day}", opened_at=f"2026-11-{day}T09:00:00.000Z"))
+        close(repo, f"generic-{day}")
+    repo.open(a_case("generic-bob", author_key=BOB))
+    assert [c.case_id for c in repo.list_by_author(ANN)] == ["generic-20", "generic-21", "generic-22"]
+    assert [c.case_id for c in repo.list_by_author(ANN, newest_first=True, limit=2)] == ["generic-22", "generic-21"]
+    assert [c.case_id for c in repo.list_by_author(ANN, newest_first=True, opened_by="2026-11-21T09:00:00.000Z")] == [
+        "generic-21", "generic-20"]
+
+
+def test_linking_two_authors_links_them_both_ways_once(repo):
+    assert repo.link_authors(ANN, "x#42", by="maria") is True
+    assert (repo.links_of(ANN), repo.links_of("x#42")) == (["x#42"], [ANN])
+    assert repo.link_authors("x#42", ANN, by="dev") is False  # either way round: linked already
+    assert repo.links_of(BOB) == []
+    link = CaseRecord.get(f"AUTHOR#{ANN}", "LINK#x#42")
+    assert link.linked_by == "maria" and link.at
+
+
+def test_a_link_leaves_the_authors_open_case_pointer_alone(repo):
+    repo.open(a_case("generic-p1"))
+    repo.link_authors(ANN, "x#42", by="maria")
+    assert repo.open_case_of(ANN) == "generic-p1" and repo.open_case_of("x#42") is None
+    close(repo, "generic-p1")
+    assert repo.open_case_of(ANN) is None and repo.links_of(ANN) == ["x#42"]
