@@ -21,6 +21,14 @@ class UnknownActionError(SocialCareError):
     """No agent action has that name (agent API: 400, naming the actions there are)."""
 
 
+class InvalidAuthorError(SocialCareError):
+    """A platform with no author history, or an author id that platform never gives (agent API: 400)."""
+
+
+class LinkingOffError(SocialCareError):
+    """The care policy does not let agents link one person's accounts (agent API: 403)."""
+
+
 class InvalidMentionError(SocialCareError):
     """A delivery or poll result that cannot be read as mentions (webhook: 400)."""
 

@@ -195,6 +195,8 @@ class Intent(_Section):
 class Privacy(_Section):
     # the customer's private messages are erased from a case this many days after it closed
     erase_private_messages_after_days: int = Field(default=90, ge=1)
+    # agents may link the accounts of one person (an X account and a Facebook id); their histories then show together
+    link_accounts: bool = True
 
 
 class Policy(_Section):

@@ -101,3 +101,10 @@ def test_the_cli_checks_a_policy_file_and_says_what_is_wrong(tmp_path, capsys):
 def test_flag_reasons_must_be_dismiss_reasons(tmp_path):
     with pytest.raises(PolicyError, match="priority.flag_reasons: rude: not a dismiss reason; one of spam, abusive"):
         load_policy(write(tmp_path, "priority: {flag_reasons: [abusive, rude]}\n"))
+
+
+def test_linking_accounts_is_on_unless_the_policy_turns_it_off(tmp_path):
+    assert Policy().privacy.link_accounts is True
+    assert load_policy(write(tmp_path, "privacy: {link_accounts: false}\n")).privacy.link_accounts is False
+    with pytest.raises(PolicyError, match="link_accounts"):
+        load_policy(write(tmp_path, "privacy: {link_accounts: sometimes}\n"))

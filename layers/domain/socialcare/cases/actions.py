@@ -64,6 +64,12 @@ BODIES = {"acknowledge": AcknowledgeBody, "answer": AcknowledgeBody, "claim": Cl
           "dismiss": DismissBody}
 
 
+class LinkBody(_Body):
+    """Another account of the same person (its id is checked with the platform's rules: cases/history.py)."""
+    platform: str = Field(min_length=1, max_length=20)
+    authorId: str = Field(min_length=1, max_length=128)
+
+
 class InvalidActionBodyError(ValueError):
     pass
 
@@ -72,8 +78,17 @@ def parse_action(action: str, body: str | None) -> dict:
     """The action's fields, or InvalidActionBodyError naming what is wrong."""
     if action not in AGENT_ACTIONS:
         raise UnknownActionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
+    return _parse(BODIES[action], body)
+
+
+def parse_link(body: str | None) -> dict:
+    """The account to link, or InvalidActionBodyError naming what is wrong."""
+    return _parse(LinkBody, body)
+
+
+def _parse(model: type[_Body], body: str | None) -> dict:
     try:
-        return BODIES[action].model_validate_json(body or "{}").model_dump()
+        return model.model_validate_json(body or "{}").model_dump()
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
         raise InvalidActionBodyError(problems) from None

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
 from socialcare.assessment import PRIORITIES
-from socialcare.cases import clocks, guarding, lifecycle, retention
+from socialcare.cases import clocks, guarding, history, lifecycle, retention
 from socialcare.config import settings
 from socialcare.errors import (
     CaseNotFoundError,
@@ -538,6 +538,7 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
         result["draftReply"] = case.draft_reply  # a starting point for the agent; never posted by itself
     result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
                           for e in repo.timeline(case_id)]
+    result["earlierCases"] = history.earlier_cases(case, repo)
     return result
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from socialcare.cases.actions import PUBLIC_TEXT_LIMIT, InvalidActionBodyError, parse_action
+from socialcare.cases.actions import PUBLIC_TEXT_LIMIT, InvalidActionBodyError, parse_action, parse_link
 from socialcare.errors import UnknownActionError
 
 VALID = {
@@ -121,3 +121,11 @@ def test_an_unknown_action_is_not_a_body_problem_and_names_the_known_ones(action
     with pytest.raises(UnknownActionError, match="unknown action") as refused:
         parse_action(action, "{}")
     assert "one of acknowledge, answer, claim, resolve, follow-up, dismiss" in str(refused.value)
+
+
+def test_a_link_body_names_the_other_account_and_nothing_else():
+    assert parse_link('{"platform": "x", "authorId": " 42 "}') == {"platform": "x", "authorId": "42"}
+    for body in (None, "{}", '{"platform": "x"}', '{"platform": "x", "authorId": 42}',
+                 '{"platform": "x", "authorId": "42", "note": "same person"}'):
+        with pytest.raises(InvalidActionBodyError):
+            parse_link(body)

@@ -1,0 +1,121 @@
+"""Mirrors layers/domain/socialcare/cases/history.py: an author's history across their linked accounts, on the
+tables template.yaml defines, in moto."""
+import pytest
+
+from local.cloud import LocalCloud
+from socialcare.cases import history
+from socialcare.errors import InvalidAuthorError, LinkingOffError
+from socialcare.policy import Policy, Privacy
+from socialcare.storage.cases import CasesRepository
+from socialcare.storage.records import CASE_RECORD, CaseRecord
+from tests.conftest import LONG_CLOCKS
+
+ANN, ANN_ON_X, ANN_ON_FACEBOOK = "generic#1001", "x#42", "meta#998877"
+
+
+@pytest.fixture(scope="module")
+def shared_cloud():
+    with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
+        yield local_cloud
+
+
+@pytest.fixture
+def repo(shared_cloud) -> CasesRepository:
+    with CaseRecord.batch_write() as batch:
+        for item in CaseRecord.scan(consistent_read=True):
+            batch.delete(item)
+    return CasesRepository()
+
+
+def stored(case_id: str, author_key: str, day: str, status: str = "CLOSED", closed_reason: str = "resolved"
+           ) -> CaseRecord:
+    case = CaseRecord(case_id, CASE_RECORD, status=status, author_key=author_key, opened_at=f"2026-11-{day}T09:00:00Z",
+                      platform=author_key.split("#")[0], author_handle="@ann", priority="high", topic="delivery",
+                      closed_reason=None if status == "OPEN" else closed_reason, summary_text="where is my parcel",
+                      private_contact="ann@example.com", resolution_summary="refunded card 4242")
+    case.save()
+    return case
+
+
+@pytest.mark.parametrize(("platform", "author_id", "key"), [
+    ("x", "1605800000000000001", "x#1605800000000000001"), ("meta", "998877", "meta#998877"),
+    ("generic", "ann.b:42@tool_x-1", "generic#ann.b:42@tool_x-1")])
+def test_an_author_is_keyed_as_ingest_keys_them(platform, author_id, key):
+    assert history.author_key(platform, author_id) == key
+
+
+@pytest.mark.parametrize(("platform", "author_id"), [
+    ("tiktok", "1"), ("google", "accounts/1/locations/2/reviews/3"), ("X", "1"), ("x", "ann"), ("x", "１２"),
+    ("x", "٣"), ("x", "1" * 21), ("x", "12\n"), ("meta", ""), ("generic", "ann b"), ("generic", "ann#b"),
+    ("generic", "é"), ("generic", "a" * 129)])
+def test_an_unknown_platform_or_an_id_it_never_gives_is_refused(platform, author_id):
+    with pytest.raises(InvalidAuthorError):
+        history.author_key(platform, author_id)
+
+
+def test_an_authors_cases_come_newest_first_with_what_is_public_only(repo):
+    stored("generic-1", ANN, "20")
+    stored("generic-2", ANN, "21", status="DISMISSED", closed_reason="spam")
+    stored("generic-bob", "generic#2002", "22")
+    answer = history.author_cases("generic", "1001", repo)
+    assert answer["linkedAccounts"] == []
+    assert [(c["caseId"], c["status"], c["closedReason"]) for c in answer["cases"]] == [
+        ("generic-2", "DISMISSED", "spam"), ("generic-1", "CLOSED", "resolved")]
+    assert answer["cases"][1] == {
+        "caseId": "generic-1", "platform": "generic", "authorId": "1001", "author": "@ann", "linked": False,
+        "openedAt": "2026-11-20T09:00:00Z", "status": "CLOSED", "closedAt": None, "closedReason": "resolved",
+        "topic": "delivery", "priority": "high", "text": "where is my parcel"}
+
+
+def test_earlier_cases_are_those_the_person_opened_before_this_one(repo):
+    stored("generic-1", ANN, "20")
+    stored("x-2", ANN_ON_X, "21")
+    middle = stored("generic-3", ANN, "22")
+    current = stored("generic-4", ANN, "23", status="OPEN")
+    repo.link_authors(ANN, ANN_ON_X, by="maria")
+    assert [(c["caseId"], c["linked"]) for c in history.earlier_cases(current, repo)] == [
+        ("generic-3", False), ("x-2", True), ("generic-1", False)]
+    assert [c["caseId"] for c in history.earlier_cases(middle, repo)] == ["x-2", "generic-1"]
+
+
+def test_earlier_cases_show_the_newest_few(repo, monkeypatch):
+    monkeypatch.setattr(history, "EARLIER_CASES_SHOWN", 2)
+    for day in ("20", "21", "22"):
+        stored(f"generic-{day}", ANN, day)
+    current = stored("x-23", ANN_ON_X, "23", status="OPEN")
+    repo.link_authors(ANN_ON_X, ANN, by="maria")
+    assert [c["caseId"] for c in history.earlier_cases(current, repo)] == ["generic-22", "generic-21"]
+
+
+def test_links_are_followed_through_another_account(repo):
+    stored("meta-1", ANN_ON_FACEBOOK, "20")
+    history.link("generic", "1001", "x", "42", agent="maria", repo=repo)
+    history.link("x", "42", "meta", "998877", agent="maria", repo=repo)
+    answer = history.author_cases("generic", "1001", repo)
+    assert answer["linkedAccounts"] == [{"platform": "x", "authorId": "42"}, {"platform": "meta", "authorId": "998877"}]
+    assert [(c["caseId"], c["platform"], c["linked"]) for c in answer["cases"]] == [("meta-1", "meta", True)]
+
+
+def test_linking_again_or_the_other_way_round_changes_nothing(repo):
+    assert history.link("generic", "1001", "x", "42", agent="maria", repo=repo) == {
+        "author": {"platform": "generic", "authorId": "1001"}, "linked": {"platform": "x", "authorId": "42"},
+        "alreadyLinked": False}
+    assert history.link("x", "42", "generic", "1001", agent="dev", repo=repo)["alreadyLinked"] is True
+    assert history.linked_accounts(ANN, repo) == [ANN, ANN_ON_X]
+
+
+def test_an_account_is_not_linked_to_itself_or_to_a_bad_id(repo):
+    for other in (("generic", "1001"), ("x", "ann"), ("google", "1")):
+        with pytest.raises(InvalidAuthorError):
+            history.link("generic", "1001", *other, agent="maria", repo=repo)
+    assert repo.links_of(ANN) == []
+
+
+def test_with_linking_off_no_link_is_made_and_stored_ones_are_ignored(repo, monkeypatch):
+    stored("x-1", ANN_ON_X, "20")
+    history.link("generic", "1001", "x", "42", agent="maria", repo=repo)
+    monkeypatch.setattr(history, "policy", lambda: Policy(privacy=Privacy(link_accounts=False)))
+    with pytest.raises(LinkingOffError):
+        history.link("generic", "1001", "meta", "998877", agent="maria", repo=repo)
+    assert history.author_cases("generic", "1001", repo) == {"platform": "generic", "authorId": "1001",
+                                                             "linkedAccounts": [], "cases": []}
