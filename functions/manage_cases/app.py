@@ -3,8 +3,11 @@
   GET  /cases?status=OPEN&limit=50     the queue, nearest deadline first
   GET  /cases/{caseId}                 one case with its timeline
   POST /cases/{caseId}/{action}        acknowledge | claim | resolve | follow-up | dismiss
+  GET  /authors/{platform}/{authorId}/cases    the author's cases, their linked accounts' too, newest first
+  POST /authors/{platform}/{authorId}/links    {"platform", "authorId"}: another account of the same person
 Unknown case: 404. The case does not wait for that action: 409. An unknown action or a bad body: 400. A public text
-the guardrails refuse: 422, naming each rule and the words.
+the guardrails refuse: 422, naming each rule and the words. An unknown platform or an author id it never gives: 400;
+linking while the care policy does not link accounts: 403.
 """
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -13,9 +16,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.cases import lifecycle, service
-from socialcare.cases.actions import InvalidActionBodyError, parse_action
-from socialcare.errors import CaseNotFoundError, InvalidCaseTransitionError, ReplyRejectedError, UnknownActionError
+from socialcare.cases import history, lifecycle, service
+from socialcare.cases.actions import InvalidActionBodyError, parse_action, parse_link
+from socialcare.errors import (
+    CaseNotFoundError,
+    InvalidAuthorError,
+    InvalidCaseTransitionError,
+    LinkingOffError,
+    ReplyRejectedError,
+    UnknownActionError,
+)
 from socialcare.http import whole_number
 from socialcare.observability import acknowledgement_metric
 from socialcare.policy import policy
@@ -66,6 +76,20 @@ def act_on_case(case_id: str, action: str) -> dict | Response:
     return result
 
 
+@app.get("/authors/<platform>/<author_id>/cases")
+def list_author_cases(platform: str, author_id: str) -> dict:
+    return history.author_cases(platform, author_id)
+
+
+@app.post("/authors/<platform>/<author_id>/links")
+def link_author(platform: str, author_id: str) -> dict:
+    try:
+        other = parse_link(app.current_event.body)
+    except InvalidActionBodyError as error:
+        raise BadRequestError(f"bad link body: {error}") from None
+    return history.link(platform, author_id, other["platform"], other["authorId"], agent=_agent())
+
+
 def _agent() -> str:
     """Who acts: the IAM principal on a deployed stack, the local agent behind the local server."""
     authorizer = app.current_event.request_context.authorizer
@@ -81,6 +105,16 @@ def case_not_found(error: CaseNotFoundError) -> Response:
 @app.exception_handler(UnknownActionError)
 def unknown_action(error: UnknownActionError) -> Response:
     return _error(400, str(error))
+
+
+@app.exception_handler(InvalidAuthorError)
+def invalid_author(error: InvalidAuthorError) -> Response:
+    return _error(400, str(error))
+
+
+@app.exception_handler(LinkingOffError)
+def linking_off(error: LinkingOffError) -> Response:
+    return _error(403, str(error))
 
 
 @app.exception_handler(InvalidCaseTransitionError)
