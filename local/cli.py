@@ -1,4 +1,5 @@
-"""The command line for people at a terminal: list and show cases, act on them, replay a sample delivery, serve.
+"""The command line for people at a terminal: list and show cases, act on them, a customer's history and linking
+their accounts, replay a sample delivery, serve.
 
 Against the local server by default (http://127.0.0.1:$PORT, Bearer $AGENT_TOKEN); against a deployed stack with
 --stack NAME (the API URL from the stack's outputs, calls signed with your AWS credentials, SigV4).
@@ -91,9 +92,30 @@ def print_case(case: dict) -> None:
     if case.get("closedReason"):
         print(f"  closed      {case['closedAt']}  ({case['closedReason']})")
     print(f"  said        {case['text']}")
+    earlier = case.get("earlierCases") or []
+    print(f"  earlier     {len(earlier)} case(s) of this customer, newest first" if earlier else "  earlier     none")
+    for other in earlier:
+        print(f"    {history_line(other)}")
     print("  timeline")
     for entry in case["timeline"]:
         print(f"    {entry['at']}  {describe(entry)}")
+
+
+def print_history(history: dict) -> None:
+    linked = ", ".join(f"{a['platform']} {a['authorId']}" for a in history["linkedAccounts"])
+    print(f"author {history['platform']} {history['authorId']}" + (f"  (linked: {linked})" if linked else ""))
+    for case in history["cases"]:
+        print(f"  {history_line(case)}")
+    if not history["cases"]:
+        print("  no cases")
+
+
+def history_line(case: dict) -> str:
+    """One case of a customer's history: when, which, how it ended, and the account it came from if linked."""
+    ended = case["status"] + (f" ({case['closedReason']})" if case.get("closedReason") else "")
+    linked = f"   from {case['platform']} {case['author'] or case['authorId']} (linked)" if case["linked"] else ""
+    return (f"{case['openedAt']}  {case['caseId']}  {ended}   topic {case['topic'] or '-'}   "
+            f"priority {case['priority']}{linked}")
 
 
 def describe(entry: dict) -> str:
@@ -217,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     list_parser.add_argument("--status", default="OPEN", choices=["OPEN", "CLOSED", "DISMISSED"])
     list_parser.add_argument("--limit", type=int, default=50)
     commands.add_parser("show", help="one case with its timeline").add_argument("case_id")
+    history_parser = commands.add_parser("history", help="every case of an author and their linked accounts")
+    history_parser.add_argument("platform")
+    history_parser.add_argument("author_id")
+    link_parser = commands.add_parser("link", help="link two accounts of one person (their histories show together)")
+    for name in ("platform", "author_id", "other_platform", "other_author_id"):
+        link_parser.add_argument(name)
     for action, fields in {"acknowledge": [("--text", True)], "answer": [("--text", True)], "claim": [("--owner", False)],
                            "resolve": [("--summary", True), ("--note", True)], "follow-up": [("--text", False)],
                            "dismiss": [("--reason", True)]}.items():
@@ -246,6 +274,16 @@ def main(argv: list[str] | None = None) -> int:
         status, body = api.call("GET", f"/cases/{args.case_id}")
         if status == 200:
             print_case(body)
+    elif args.command == "history":
+        status, body = api.call("GET", f"/authors/{args.platform}/{args.author_id}/cases")
+        if status == 200:
+            print_history(body)
+    elif args.command == "link":
+        status, body = api.call("POST", f"/authors/{args.platform}/{args.author_id}/links",
+                                {"platform": args.other_platform, "authorId": args.other_author_id})
+        if status == 200:
+            print(f"link: {'already linked' if body['alreadyLinked'] else 'done'} ({args.platform} {args.author_id} "
+                  f"and {args.other_platform} {args.other_author_id} are one person's)")
     else:
         fields = {"acknowledge": {"replyText": getattr(args, "text", None)},
                   "answer": {"replyText": getattr(args, "text", None)},

@@ -1,7 +1,7 @@
 """Mirrors local/cli.py: what a support lead reads at the terminal."""
 import pytest
 
-from local.cli import describe, print_case
+from local.cli import describe, print_case, print_history
 
 CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
         "waitingFor": "acknowledge", "escalationLevel": 0, "hardLimitReached": False,
@@ -19,6 +19,36 @@ def test_show_prints_priority_team_incident_and_the_draft_to_start_from(capsys):
     assert "  priority    high   intent other   team deliveries   incident incident-delivery-20261123-094500\n" in out
     assert "  draft reply Hi Dana, we're so sorry: three weeks and your parcel is still in transit.\n" in out
     assert "FLAGGED" not in out
+
+
+EARLIER = [
+    {"caseId": "generic-7", "platform": "generic", "authorId": "3101", "author": "@dana_b", "linked": True,
+     "openedAt": "2026-11-20T09:00:00.000Z", "status": "DISMISSED", "closedAt": "2026-11-20T09:30:00.000Z",
+     "closedReason": "solved-elsewhere", "topic": None, "priority": "normal", "text": "where is it"},
+    {"caseId": "x-3", "platform": "x", "authorId": "42", "author": "@dana", "linked": False,
+     "openedAt": "2026-11-02T09:00:00.000Z", "status": "CLOSED", "closedAt": "2026-11-03T09:00:00.000Z",
+     "closedReason": "resolved", "topic": "delivery", "priority": "high", "text": "parcel late"}]
+
+
+def test_show_lists_the_customers_earlier_cases_newest_first_saying_which_came_from_a_linked_account(capsys):
+    print_case({**CASE, "earlierCases": EARLIER})
+    out = capsys.readouterr().out
+    assert ("  earlier     2 case(s) of this customer, newest first\n"
+            "    2026-11-20T09:00:00.000Z  generic-7  DISMISSED (solved-elsewhere)   topic -   priority normal   "
+            "from generic @dana_b (linked)\n"
+            "    2026-11-02T09:00:00.000Z  x-3  CLOSED (resolved)   topic delivery   priority high\n") in out
+    print_case({**CASE, "earlierCases": []})
+    assert "  earlier     none\n" in capsys.readouterr().out
+
+
+def test_history_names_the_linked_accounts_and_lists_every_case(capsys):
+    print_history({"platform": "x", "authorId": "42", "linkedAccounts": [{"platform": "generic", "authorId": "3101"}],
+                   "cases": EARLIER})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "author x 42  (linked: generic 3101)"
+    assert [line.split()[1] for line in lines[1:]] == ["generic-7", "x-3"]
+    print_history({"platform": "x", "authorId": "43", "linkedAccounts": [], "cases": []})
+    assert capsys.readouterr().out == "author x 43\n  no cases\n"
 
 
 def test_a_flagged_author_is_said_loudly(capsys):
