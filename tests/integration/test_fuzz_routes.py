@@ -243,7 +243,8 @@ action_bodies = bodies | st.fixed_dictionaries({}, optional={
 
 @FUZZ
 @given(method=st.sampled_from(["GET", "POST"]), target=st.sampled_from(
-    ["/cases", f"/cases/{WAITING_CASE}", f"/cases/{WAITING_CASE}/dismiss"]), authorization=header_text)
+    ["/cases", f"/cases/{WAITING_CASE}", f"/cases/{WAITING_CASE}/dismiss", "/authors/x/42/cases",
+     "/authors/x/42/links"]), authorization=header_text)
 def test_a_request_without_the_agents_token_is_refused_before_any_function_runs(server, method, target,
                                                                                  authorization):
     server.cloud.invocations.clear()
@@ -270,6 +271,17 @@ def test_acting_with_any_action_and_body_is_never_a_5xx_and_opens_no_case(server
     before = server.writes.count
     send(server, "POST", f"/cases/{case_id}/{action}", SIGNED_IN, body)
     assert_nothing_written(server, before)
+
+
+link_bodies = bodies | st.fixed_dictionaries({}, optional={"platform": json_values | st.sampled_from(PLATFORMS),
+                                                           "authorId": json_values}).map(lambda f: json.dumps(f).encode())
+
+
+@FUZZ
+@given(platform=st.sampled_from(PLATFORMS + ["google"]) | path_segments, author_id=path_segments, body=link_bodies)
+def test_an_authors_history_or_link_with_any_ids_and_body_is_never_a_5xx(server, platform, author_id, body):
+    send(server, "GET", f"/authors/{platform}/{author_id}/cases", SIGNED_IN)
+    send(server, "POST", f"/authors/{platform}/{author_id}/links", SIGNED_IN, body)
 
 
 # -- methods and the wire itself -------------------------------------------------------------------------------------
