@@ -26,7 +26,7 @@ def author_key(platform: str, author_id: str) -> str:
     if pattern is None:
         raise InvalidAuthorError(f"no author history on platform {platform!r}; one of {', '.join(AUTHOR_IDS)}")
     if not pattern.fullmatch(author_id):
-        raise InvalidAuthorError(f"{author_id!r} is not a {platform} author id")
+        raise InvalidAuthorError(f"{author_id[:140]!r} is not a {platform} author id")
     return f"{platform}#{author_id}"
 
 
