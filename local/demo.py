@@ -209,6 +209,10 @@ def praise_answered_in_public(url: str) -> str:
     note(PRAISE, f"read as {case['intent']}; the draft: \"{case['draftReply']}\"")
     agent.act("generic-jo-1", "answer", replyText="Thank you Jo! We'll tell the Camden team, they'll be so pleased.")
     agent.wait_until("generic-jo-1", lambda c: c["status"] == "CLOSED", "answered and closed")
+    jo.post("jo-2", "@brand went back to Camden today and the till was down?")
+    again = agent.waiting_for("generic-jo-2", "acknowledge")
+    history = "; ".join(f"{c['caseId']} ({c['closedReason']})" for c in again["earlierCases"])
+    note(PRAISE, f"Jo writes again: case generic-jo-2 reopens {again['reopensCase']}; her history: {history}")
     return "generic-jo-1"
 
 
