@@ -50,7 +50,8 @@ logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 CLOCK_OVERRIDES = ("ACK_SLA_SECONDS", "ACK_HARD_LIMIT_SECONDS", "DM_WAIT_SECONDS", "TRIAGE_CLAIM_SECONDS",
-                   "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL", "PRE_BREACH_WARNING_SECONDS")
+                   "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL", "PRE_BREACH_WARNING_SECONDS",
+                   "PROMISE_SECONDS", "PROMISE_WARNING_SECONDS")
 
 
 @dataclass

@@ -29,6 +29,8 @@ class Clocks:
     follow_up: int
     max_escalation_level: int
     pre_breach_warning: int | None = None  # PRE_BREACH_WARNING_SECONDS (local runs); else the policy's minutes
+    promise: int | None = None  # PROMISE_SECONDS (local runs); else the policy's promise.response_hours
+    promise_warning: int | None = None  # PROMISE_WARNING_SECONDS (local runs); else promise.warn_hours_before
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ def load_clocks() -> Clocks:
         max_escalation_level=_positive_int("MAX_ESCALATION_LEVEL", os.environ.get("MAX_ESCALATION_LEVEL", "3")),
         pre_breach_warning=(int(os.environ["PRE_BREACH_WARNING_SECONDS"])
                             if os.environ.get("PRE_BREACH_WARNING_SECONDS", "").isdigit() else None),
+        promise=(_positive_int("PROMISE_SECONDS", os.environ["PROMISE_SECONDS"])
+                 if os.environ.get("PROMISE_SECONDS") else None),
+        promise_warning=(int(os.environ["PROMISE_WARNING_SECONDS"])
+                         if os.environ.get("PROMISE_WARNING_SECONDS", "").isdigit() else None),
     )
     if clocks.ack_hard_limit <= clocks.ack_sla:
         raise ValueError("the acknowledgement hard limit must be longer than the acknowledgement SLA")

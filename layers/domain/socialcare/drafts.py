@@ -42,6 +42,18 @@ def acknowledgement(mention: Mention, assessment: Assessment) -> str:
     return f"{greeting}thanks for getting in touch{about} {INVITATION}"
 
 
+def holding_reply(mention: Mention, assessment: Assessment) -> str:
+    """What the customer is told, on their thread, when our wall-clock promise to answer them runs out: an honest
+    apology for the wait, their problem in their words, and that a person will answer there. Drafted when the case
+    opens (from the mention, which the case does not keep whole); posted only if the promise breaks."""
+    name = _first_name(mention)
+    greeting = f"Hi {name}, " if name else "Hi, "
+    problem = problem_in_their_words(mention.text, assessment)
+    about = f' about "{problem}"' if problem else ""
+    return (f"{greeting}we're sorry we haven't got back to you yet{about}. We haven't forgotten you: someone from "
+            "the team will answer you here as soon as they can.")
+
+
 def holding_statement(topic: str, template: str) -> str:
     return template.format(topic=topic or "our service")
 

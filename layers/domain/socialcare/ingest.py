@@ -145,7 +145,7 @@ def _open(mention: Mention, assessment: Assessment, repo: CasesRepository) -> st
         summary_text=mention.text[:500], step=lifecycle.NEW, escalation_level=0, mention_count=1,
         priority=assessment.priority, team=assessment.team, topic=assessment.topic or None, intent=assessment.intent,
         flagged_reason=assessment.flagged_reason or None, draft_reply=drafts.acknowledgement(mention, assessment),
-        reopens_case_id=taken_up,
+        reopens_case_id=taken_up, promise_since=opened_at, holding_reply=drafts.holding_reply(mention, assessment),
     ))
     repo.add_event(case_id, f"mention:{mention.key}", "case opened",
                    {**_public_detail(mention), **assessment.to_detail()}, at=opened_at)
@@ -171,6 +171,7 @@ def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> bool:
     """Add the mention to the open case; False when the case had closed meanwhile."""
     if repo.add_event(case_id, f"mention:{mention.key}", "mention attached", _public_detail(mention)):
         repo.update(case_id, [CaseRecord.mention_count.add(1)])
+        service.promise_response(case_id, repo)  # a post without our response: the wall-clock promise runs again
     case = repo.get(case_id)
     return case is not None and case.status == lifecycle.OPEN
 

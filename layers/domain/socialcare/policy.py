@@ -199,8 +199,22 @@ class Privacy(_Section):
     link_accounts: bool = True
 
 
+class Promise(_Section):
+    # the wall-clock promise: no post of the customer's waits longer than this for our public response
+    response_hours: float = Field(default=24, gt=0)
+    warn_hours_before: float = Field(default=4, ge=0)  # the top escalation tier hears this long before (0: never)
+    holding_reply: bool = True  # at the limit, post an honest holding reply on the customer's thread
+
+    @model_validator(mode="after")
+    def _warning_inside(self) -> "Promise":
+        if self.warn_hours_before >= self.response_hours:
+            raise ValueError("warn_hours_before must be shorter than response_hours")
+        return self
+
+
 class Policy(_Section):
     business_hours: BusinessHours = BusinessHours()
+    promise: Promise = Promise()
     guardrails: Guardrails = Guardrails()
     priority: Priority = Priority()
     routing: Routing = Routing()

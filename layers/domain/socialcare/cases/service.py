@@ -6,7 +6,7 @@ steps, levels and public texts only. Private contact details stay in the cases t
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
@@ -32,6 +32,9 @@ DM_REMINDER = "Just checking in: if you still need a hand, send us a direct mess
 HANDOFF_CONFIRMATION = ("Thank you, we have your message. Our team is on it and will get back to you the way you "
                         "asked.")
 AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER}
+HOLDING = "holding"  # the holding reply posted when the wall-clock promise breaks
+PROMISE_KEPT_BY = ("acknowledgement", "answer", "follow-up")  # our public responses (a holding reply is not one)
+PROMISE_STEPS = (lifecycle.ACKNOWLEDGE, lifecycle.HAND_OFF, lifecycle.RESOLVE, lifecycle.FOLLOW_UP)  # the team's
 
 logger = Logger()
 
@@ -50,9 +53,32 @@ def _plan(step: str, window_seconds: int) -> tuple[clocks.ClockPlan, datetime]:
 
 
 def _clock(step: str, level: int, rung: int, plan: clocks.ClockPlan, at: datetime, hard_limit_reached: bool) -> dict:
-    """What the state machine carries: seconds until the wait's next event (the warning, else the deadline)."""
+    """What the state machine carries: seconds until the wait's next event (the earliest of the warning, else the
+    deadline, and the wall-clock promise's warning and limit)."""
     return {"step": step, "level": level, "rung": rung, "seconds": plan.seconds_from(at), "phase": plan.phase(),
-            "deadline": clocks.iso(plan.deadline), "hardLimitReached": hard_limit_reached}
+            "deadline": clocks.iso(plan.deadline), "warnAt": clocks.iso(plan.warn_at) if plan.warn_at else None,
+            "hardLimitReached": hard_limit_reached}
+
+
+def _promise_seconds() -> tuple[int, int]:
+    """(the promise, its warning) in wall-clock seconds: the policy's hours, or the local overrides."""
+    overrides, rules = settings().clocks, policy().promise
+    response = overrides.promise or round(rules.response_hours * 3600)
+    warning = (overrides.promise_warning if overrides.promise_warning is not None
+               else round(rules.warn_hours_before * 3600))
+    return response, warning
+
+
+def _with_promise(plan: clocks.ClockPlan, case: CaseRecord, step: str, repo: CasesRepository) -> clocks.ClockPlan:
+    """Add the wall-clock promise's events still to come to a team's wait while the customer waits for our public
+    response (the DM wait is the customer's turn: it never ends for the promise)."""
+    since = case.promise_since
+    if not since or step not in PROMISE_STEPS:
+        return plan
+    response, warning = _promise_seconds()
+    warned = repo.get_event(case.case_id, f"promise-warning:{since}") is not None
+    broken = repo.get_event(case.case_id, f"promise-broken:{since}") is not None
+    return plan.with_promise(clocks.promise_events(clocks.parse(since), response, warning, warned, broken))
 
 
 def load_case(case_id: str, repo: CasesRepository | None = None) -> CaseRecord:
@@ -79,7 +105,7 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
             raise InvalidCaseTransitionError(f"case {case_id} is not open") from error
         raise
     repo.add_event(case_id, f"step:{step}", "step", {"step": step, "deadline": deadline})
-    clock = _clock(step, 0, 0, plan, at, False)
+    clock = _clock(step, 0, 0, _with_promise(plan, case, step, repo), at, False)
     clock["dmReceived"] = bool(case.dm_received)
     if step == lifecycle.ACKNOWLEDGE:
         echoed = guarding.echo_of_our_reply(case)
@@ -153,6 +179,8 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"]) + 1
     if clock.get("phase") == clocks.WARNING:
         return _warn_before_breach(case_id, clock, repo)
+    if clock.get("phase") in clocks.PROMISE_PHASES:
+        return _keep_promise(case_id, clock, repo)
     rise = lifecycle.escalate_or_remind(step, level, settings().clocks)
     plan, at = _plan(step, rise.seconds)
     deadline = clocks.iso(plan.deadline)
@@ -167,7 +195,7 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     if step != lifecycle.REQUEST_DM:  # the customer's turn does not count against the team
         briefing = _briefing(case, "escalations", f"{step} missed its deadline")
         notify.notify_escalation(case_id, step, rise.level, rise.hard_limit_reached, briefing)
-    return _clock(step, rise.level, rung, plan, at, rise.hard_limit_reached)
+    return _clock(step, rise.level, rung, _with_promise(plan, case, step, repo), at, rise.hard_limit_reached)
 
 
 def _warn_before_breach(case_id: str, clock: dict, repo: CasesRepository) -> dict:
@@ -180,8 +208,76 @@ def _warn_before_breach(case_id: str, clock: dict, repo: CasesRepository) -> dic
         notify.notify_breach_warning(case_id, step, level, lifecycle.NOTIFIED_TEAM[step],
                                      _briefing(case, "escalations", f"{step} is due by {clock['deadline']}"))
     at = clocks.now()
-    plan = clocks.ClockPlan(clocks.parse(clock["deadline"]), None)
+    plan = _with_promise(clocks.ClockPlan(clocks.parse(clock["deadline"]), None), case, step, repo)
     return _clock(step, level, rung, plan, at, bool(clock.get("hardLimitReached")))
+
+
+def _keep_promise(case_id: str, clock: dict, repo: CasesRepository) -> dict:
+    """The wall-clock promise's warning or limit came during a team's wait. At the warning the top tier hears that
+    the promise is at risk; at the limit the case is marked as having broken it, the top tier hears that, and the
+    clock asks the state machine for the holding reply (Promise Broken?) when the policy wants one. The ladder does
+    not move: the same wait goes on to its business warning or deadline."""
+    step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"])
+    case = load_case(case_id, repo)
+    since, top = case.promise_since, settings().clocks.max_escalation_level
+    holding = False
+    if since:
+        response, _ = _promise_seconds()
+        limit = clocks.iso(clocks.parse(since) + timedelta(seconds=response))
+        hours = f"{response / 3600:g}-hour"
+        if clock["phase"] == clocks.PROMISE_WARNING:
+            if repo.add_event(case_id, f"promise-warning:{since}", "promise at risk",
+                              {"step": step, "since": since, "limit": limit}):
+                notify.notify_promise(case_id, step, top, f"{hours} promise at risk: case {case_id}",
+                                      _briefing(case, "escalations", f"no public response since {since}; the "
+                                                f"{hours} promise runs out at {limit}"))
+        else:
+            breached_at = now_iso()
+            if repo.add_event(case_id, f"promise-broken:{since}", "promise broken",
+                              {"step": step, "since": since, "limit": limit}, at=breached_at):
+                case = repo.update(case_id, [CaseRecord.promise_breached_at.set(breached_at)])
+                notify.notify_promise(case_id, step, top, f"{hours} promise broken: case {case_id}",
+                                      _briefing(case, "escalations", f"no public response since {since}; the "
+                                                f"{hours} promise ran out at {limit}"), broken=True)
+            holding = policy().promise.holding_reply
+    at = clocks.now()
+    warn_at = clock.get("warnAt")
+    plan = clocks.ClockPlan(clocks.parse(clock["deadline"]), clocks.parse(warn_at) if warn_at else None)
+    result = _clock(step, level, rung, _with_promise(plan, case, step, repo), at, bool(clock.get("hardLimitReached")))
+    result["holdingReply"] = holding
+    return result
+
+
+def promise_response(case_id: str, repo: CasesRepository | None = None) -> bool:
+    """The customer posted again on their open case: unless a promise to them runs already, a new one starts now
+    (its events join the team's next wait). False: one runs already, or the case closed."""
+    repo = _repo(repo)
+    since = now_iso()
+    try:
+        repo.update(case_id, [CaseRecord.promise_since.set(since)],
+                    condition=(CaseRecord.status == lifecycle.OPEN) & CaseRecord.promise_since.does_not_exist())
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    repo.add_event(case_id, f"promise:{since}", "response promised", {"since": since})
+    return True
+
+
+def _promise_kept(case: CaseRecord, kind: str, repo: CasesRepository) -> None:
+    """Our public response went out: the promise to the customer is met (late, if it broke)."""
+    since = case.promise_since
+    if not since:
+        return
+    try:
+        repo.update(case.case_id, [CaseRecord.promise_since.remove()], condition=CaseRecord.promise_since == since)
+    except Exception as error:
+        if condition_failed(error):
+            return
+        raise
+    late = repo.get_event(case.case_id, f"promise-broken:{since}") is not None
+    repo.add_event(case.case_id, f"promise-kept:{since}", "answered after the promise broke" if late
+                   else "promise met", {"since": since, "kind": kind})
 
 
 def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository | None = None) -> dict:
@@ -196,7 +292,12 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
         invited = _invite_privately(case, repo) or _invited_in_acknowledgement(case, repo)
         if invited is not None:
             return invited
-    body = text or (_after_hours_notice(case) if kind == "after-hours" else AUTOMATIC_TEXTS[kind])
+    if kind == HOLDING and not case.holding_reply:  # a case opened before holding replies were drafted
+        repo.add_event(case_id, f"withheld:{kind}", "automatic notice withheld",
+                       {"kind": kind, "reason": "no holding reply drafted for this case"})
+        return {"kind": kind, "withheld": True}
+    body = text or (_after_hours_notice(case) if kind == "after-hours" else case.holding_reply if kind == HOLDING
+                    else AUTOMATIC_TEXTS[kind])
     try:  # an agent's text passed every rule when they acted; an automatic notice is checked here
         guarding.check_reply(case, body, automatic=True)
     except ReplyRejectedError as rejected:  # recorded on the case and escalated like a platform's refusal
@@ -207,6 +308,8 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
                                                              surface=case.surface or ""), text=body)
     if text and not result.get("refused"):
         guarding.remember_reply(case, kind, body)
+    if kind in PROMISE_KEPT_BY and not result.get("refused"):
+        _promise_kept(case, kind, repo)
     return result
 
 
@@ -531,6 +634,8 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result["closedReason"] = case.closed_reason
     result["publicNote"] = case.public_note
     result["dmReceived"] = bool(case.dm_received)
+    result["promiseSince"] = case.promise_since if case.status == lifecycle.OPEN else None  # no public response yet
+    result["promiseBreachedAt"] = case.promise_breached_at
     received = repo.private_message_times(case_id)  # how many and when, never what they say
     result["privateMessages"] = len(received)
     result["lastPrivateMessageAt"] = received[-1] if received else None

@@ -114,6 +114,9 @@ class CaseRecord(Model):
     private_erased_at = UnicodeAttribute(null=True)
     rearming_step = UnicodeAttribute(null=True)  # a clock ran out: this step's wait starts again in a moment
     held_action = UnicodeAttribute(null=True)  # JSON: an agent's action that came then, applied to the new wait
+    promise_since = UnicodeAttribute(null=True)  # the customer's first post still without our public response
+    promise_breached_at = UnicodeAttribute(null=True)  # when the wall-clock promise last ran out unanswered
+    holding_reply = UnicodeAttribute(null=True)  # the personalised holding reply posted if the promise breaks
 
     # a timeline entry (record == TL#...); a private message (record == DM#...): at and private_contact
     at = UnicodeAttribute(null=True)
