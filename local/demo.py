@@ -322,17 +322,17 @@ def _print_incident(cloud, agent: Agent) -> None:
 
 
 def _compact(path: list[str]) -> list[str]:
-    """Fold each escalation loop (Await → Escalate Case → Which Step Is Waiting? → the same Await) into its Await,
-    so the ladder reads at a glance."""
+    """Fold each escalation loop (Await → Escalate Case → Promise Broken? → Which Step Is Waiting? → the same Await)
+    into its Await, so the ladder reads at a glance. A holding reply stays in the path: the customer saw it."""
+    loop = ["Escalate Case", "Promise Broken?", "Which Step Is Waiting?"]
     out: list[str] = []
     index = 0
     while index < len(path):
         state = path[index]
         rungs = 0
-        while state.startswith("Await ") and path[index + 1:index + 4] == ["Escalate Case", "Which Step Is Waiting?",
-                                                                          state]:
+        while state.startswith("Await ") and path[index + 1:index + 5] == [*loop, state]:
             rungs += 1
-            index += 3
+            index += 4
         out.append(f"{state} (escalated {rungs}×)" if rungs else state)
         index += 1
     return out

@@ -100,8 +100,8 @@ def test_whoever_must_act_is_warned_before_the_breach_and_the_ladder_climbs_at_i
     events = [e["event"] for e in show(cloud, "generic-9102")["timeline"]]
     assert events.index("breach warning") < events.index("escalated")
     path = cloud.path("generic-9102")
-    assert path[:6] == ["Open Case", "Is It An Echo?", "Outside Business Hours?", "Await Acknowledgement",
-                        "Escalate Case", "Which Step Is Waiting?"]
+    assert path[:7] == ["Open Case", "Is It An Echo?", "Outside Business Hours?", "Await Acknowledgement",
+                        "Escalate Case", "Promise Broken?", "Which Step Is Waiting?"]
 
 
 # -- indirect mentions, priority, routing, flagged authors ---------------------------------------------------------

@@ -35,9 +35,9 @@ def test_an_unacknowledged_complaint_climbs_every_level_then_hits_the_hard_limit
     # And the case is still open and waiting again: past the hard limit it is answerable, never dropped
     case = wait_until_waiting(cloud, case_id, "acknowledge")
     assert (case["status"], case["escalationLevel"], case["hardLimitReached"]) == ("OPEN", 3, True)
-    assert cloud.path(case_id)[:7] == ["Open Case", "Is It An Echo?", "Outside Business Hours?",
-                                       "Await Acknowledgement", "Escalate Case", "Which Step Is Waiting?",
-                                       "Await Acknowledgement"]
+    assert cloud.path(case_id)[:8] == ["Open Case", "Is It An Echo?", "Outside Business Hours?",
+                                       "Await Acknowledgement", "Escalate Case", "Promise Broken?",
+                                       "Which Step Is Waiting?", "Await Acknowledgement"]
     events = [e["event"] for e in show(cloud, case_id)["timeline"]]
     assert events.count("escalated") == 3 and "hard-limit" in events
     # When an agent finally acknowledges it, the case moves on

@@ -77,9 +77,9 @@ def notify_breach_warning(case_id: str, step: str, level: int, team: str | None,
 def notify_promise(case_id: str, step: str, level: int, subject: str, message: dict, broken: bool = False) -> str:
     """The wall-clock promise to the customer is at risk, or broke: the top tier hears it (its `level`), whatever rung
     the business ladder is on."""
-    return _publish(settings().escalations_topic_arn, subject, {**message, "promise": "broken" if broken else "at risk"},
-                    {"level": level, "step": step, "hardLimit": False, "promise": "broken" if broken else "at-risk",
-                     "caseId": case_id})
+    state = "broken" if broken else "at-risk"
+    return _publish(settings().escalations_topic_arn, subject, {**message, "promise": state},
+                    {"level": level, "step": step, "hardLimit": False, "promise": state, "caseId": case_id})
 
 
 def notify_incident(incident_id: str, topic: str, authors: int, case_ids: list[str], holding_statement: str) -> str:

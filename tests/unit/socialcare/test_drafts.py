@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from socialcare.assessment import assess
-from socialcare.drafts import acknowledgement, holding_statement
+from socialcare.drafts import acknowledgement, holding_reply, holding_statement
 from socialcare.guardrails import check_public_reply
 from socialcare.models import Author, Mention
 from socialcare.policy import Policy
@@ -59,3 +59,20 @@ def test_drafts_pass_the_guardrails_on_x(text):
 def test_a_holding_statement_names_the_topic():
     assert holding_statement("delivery", POLICY.pile_on.holding_statement).startswith(
         "We know some of you are having trouble with delivery right now.")
+
+
+def holding(text: str, name: str = "Dana Whitfield") -> str:
+    m = Mention("x", "1", "reply", text, Author("1", "@dana", name, 100), "2026-11-22T09:00:00+00:00")
+    return holding_reply(m, assess(m, [], POLICY, datetime.now(UTC)))
+
+
+def test_a_holding_reply_is_honest_about_the_wait_in_the_customers_words_and_passes_the_guardrails():
+    text = holding("@AcmeSupport three weeks and my parcel is still in transit. Order was for my mum's birthday.")
+    assert text.startswith('Hi Dana, we\'re sorry we haven\'t got back to you yet about "three weeks and your parcel '
+                           'is still in transit".')
+    assert "someone from the team will answer you here" in text
+    assert check_public_reply(text, "x", [], POLICY.guardrails) == []
+    # never one fixed line: another customer's problem makes another reply
+    assert holding("the app logs me out every five minutes", name="Sam Lee") != text
+    assert holding("my order is wrong", name="").startswith(
+        'Hi, we\'re sorry we haven\'t got back to you yet about "your order is wrong".')

@@ -108,3 +108,15 @@ def test_linking_accounts_is_on_unless_the_policy_turns_it_off(tmp_path):
     assert load_policy(write(tmp_path, "privacy: {link_accounts: false}\n")).privacy.link_accounts is False
     with pytest.raises(PolicyError, match="link_accounts"):
         load_policy(write(tmp_path, "privacy: {link_accounts: sometimes}\n"))
+
+
+def test_the_wall_clock_promise_has_defaults_and_is_checked(tmp_path):
+    promise = load_policy(write(tmp_path, "")).promise
+    assert (promise.response_hours, promise.warn_hours_before, promise.holding_reply) == (24, 4, True)
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(tmp_path, "promise: {response_hours: 0, holding_replies: true}"))
+    assert "promise.response_hours: Input should be greater than 0" in str(error.value)
+    assert "promise.holding_replies: not a setting of this section (a typo?)" in str(error.value)
+    with pytest.raises(PolicyError) as error:
+        load_policy(write(tmp_path, "promise: {response_hours: 4, warn_hours_before: 4}"))
+    assert "warn_hours_before must be shorter than response_hours" in str(error.value)

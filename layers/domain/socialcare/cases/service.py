@@ -224,7 +224,7 @@ def _keep_promise(case_id: str, clock: dict, repo: CasesRepository) -> dict:
     if since:
         response, _ = _promise_seconds()
         limit = clocks.iso(clocks.parse(since) + timedelta(seconds=response))
-        hours = f"{response / 3600:g}-hour"
+        hours = f"{policy().promise.response_hours:g}-hour"  # the promise as the customer knows it
         if clock["phase"] == clocks.PROMISE_WARNING:
             if repo.add_event(case_id, f"promise-warning:{since}", "promise at risk",
                               {"step": step, "since": since, "limit": limit}):
@@ -277,7 +277,7 @@ def _promise_kept(case: CaseRecord, kind: str, repo: CasesRepository) -> None:
         raise
     late = repo.get_event(case.case_id, f"promise-broken:{since}") is not None
     repo.add_event(case.case_id, f"promise-kept:{since}", "answered after the promise broke" if late
-                   else "promise met", {"since": since, "kind": kind})
+                   else "promise met", {"since": since, "response": kind})
 
 
 def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository | None = None) -> dict:
