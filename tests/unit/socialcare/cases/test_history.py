@@ -2,29 +2,13 @@
 tables template.yaml defines, in moto."""
 import pytest
 
-from local.cloud import LocalCloud
 from socialcare.cases import history
 from socialcare.errors import InvalidAuthorError, LinkingOffError
 from socialcare.policy import Policy, Privacy
 from socialcare.storage.cases import CasesRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
-from tests.conftest import LONG_CLOCKS
 
 ANN, ANN_ON_X, ANN_ON_FACEBOOK = "generic#1001", "x#42", "meta#998877"
-
-
-@pytest.fixture(scope="module")
-def shared_cloud():
-    with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
-        yield local_cloud
-
-
-@pytest.fixture
-def repo(shared_cloud) -> CasesRepository:
-    with CaseRecord.batch_write() as batch:
-        for item in CaseRecord.scan(consistent_read=True):
-            batch.delete(item)
-    return CasesRepository()
 
 
 def stored(case_id: str, author_key: str, day: str, status: str = "CLOSED", closed_reason: str = "resolved"

@@ -5,29 +5,12 @@ import json
 
 import pytest
 
-from local.cloud import LocalCloud
 from socialcare.cases import lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
 from socialcare.storage.cases import CasesRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
-from tests.conftest import LONG_CLOCKS
 
 FIRST, SECOND = "Email me: ann@example.com", "Or call 555-0100 after six"
-
-
-@pytest.fixture(scope="module")
-def shared_cloud():
-    """One local cloud for the module: these use-cases need only its tables and topics."""
-    with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
-        yield local_cloud
-
-
-@pytest.fixture
-def repo(shared_cloud) -> CasesRepository:
-    with CaseRecord.batch_write() as batch:
-        for item in CaseRecord.scan(consistent_read=True):
-            batch.delete(item)
-    return CasesRepository()
 
 
 def a_case(repo: CasesRepository, case_id: str, step: str, **fields) -> str:
