@@ -102,13 +102,8 @@ def case_not_found(error: CaseNotFoundError) -> Response:
     return _error(404, str(error))
 
 
-@app.exception_handler(UnknownActionError)
-def unknown_action(error: UnknownActionError) -> Response:
-    return _error(400, str(error))
-
-
-@app.exception_handler(InvalidAuthorError)
-def invalid_author(error: InvalidAuthorError) -> Response:
+@app.exception_handler([UnknownActionError, InvalidAuthorError])
+def bad_request(error: UnknownActionError | InvalidAuthorError) -> Response:
     return _error(400, str(error))
 
 

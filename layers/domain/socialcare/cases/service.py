@@ -426,12 +426,14 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
     repo = _repo(repo)
     for _ in range(ACT_ATTEMPTS):
         case = load_case(case_id, repo)
-        if _restarting_for(case, action):
-            return _hold(case, action, fields, agent, repo)
-        lifecycle.check_action(case.step, case.waiting_for, action)
-        if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
-            raise InvalidCaseTransitionError("the case waits for the customer's DM")
+        restarting = _restarting_for(case, action)
+        if not restarting:
+            lifecycle.check_action(case.step, case.waiting_for, action)
+            if action != lifecycle.DISMISS and case.waiting_for == "customer-dm":
+                raise InvalidCaseTransitionError("the case waits for the customer's DM")
         private_updates, output = _checked_effects(case, action, fields, agent)
+        if restarting:
+            return _hold(case, action, output, fields, agent, repo, private_updates)
         if _take_token(case, action, private_updates, repo):
             break
         # the token changed under us: either someone acted, or an escalation restarted the same wait; look again
@@ -448,7 +450,7 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
             raise
         # the wait timed out as we took its token: its warning or escalation starts the same wait again, and the
         # action is applied to that one (the timeline keeps it once, as held)
-        return _hold(case, action, fields, agent, repo, private_updates_done=True)
+        return _hold(case, action, output, fields, agent, repo)  # its private updates went with the token
     except InvalidCaseTransitionError:
         repo.remove_event(case_id, event_key)  # the timeline keeps no action that did not happen
         raise
@@ -478,14 +480,13 @@ def _restarting_for(case: CaseRecord, action: str) -> bool:
             and lifecycle.ends_wait(action, lifecycle.AWAITED_ACTION.get(case.step)))
 
 
-def _hold(case: CaseRecord, action: str, fields: dict, agent: str, repo: CasesRepository,
-          private_updates_done: bool = False) -> dict:
+def _hold(case: CaseRecord, action: str, output: dict, fields: dict, agent: str, repo: CasesRepository,
+          private_updates: list = ()) -> dict:
     """Keep the action on the case until its wait starts again, then apply it (here, if the wait is back already;
     else when it comes back: await_action). One action is held at a time: a second one is a 409."""
-    private_updates, output = _checked_effects(case, action, fields, agent)
     held = json.dumps({"action": action, "step": case.step, "output": output, "agent": agent,
                        "reason": fields.get("reason")})
-    updates = [CaseRecord.held_action.set(held), *([] if private_updates_done else private_updates)]
+    updates = [CaseRecord.held_action.set(held), *private_updates]
     try:
         repo.update(case.case_id, updates, condition=(CaseRecord.status == lifecycle.OPEN)
                     & (CaseRecord.step == case.step) & CaseRecord.held_action.does_not_exist())

@@ -35,6 +35,17 @@ def _is_condition_failure(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def _save_once(item: CaseRecord) -> bool:
+    """Write an item of a case that must be written once: False when a retry finds it there already."""
+    try:
+        item.save(condition=CaseRecord.record.does_not_exist())
+    except PutError as error:
+        if _is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
 class AuthorHasOpenCaseError(Exception):
     """Raised inside the repository when another case of the same author won the race to open."""
 
@@ -148,15 +159,8 @@ class CasesRepository:
     # -- private data -------------------------------------------------------------------------------------------
     def add_private_message(self, case_id: str, received_at: str, mention_key: str, text: str) -> bool:
         """Keep one DM of the customer on the case, once: False when it is there already (a redelivery)."""
-        message = CaseRecord(case_id, f"{PRIVATE_MESSAGE_PREFIX}{received_at}#{mention_key}", at=received_at,
-                             private_contact=text)
-        try:
-            message.save(condition=CaseRecord.record.does_not_exist())
-        except PutError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return _save_once(CaseRecord(case_id, f"{PRIVATE_MESSAGE_PREFIX}{received_at}#{mention_key}",
+                                     at=received_at, private_contact=text))
 
     def private_messages(self, case_id: str) -> list[CaseRecord]:
         """The customer's DMs with their texts, oldest first (the key's order)."""
@@ -189,15 +193,8 @@ class CasesRepository:
     def add_event(self, case_id: str, event_key: str, event: str, detail: dict | None = None,
                   at: str | None = None) -> bool:
         """Add one timeline entry once: a second write with the same key is a no-op (False)."""
-        entry = CaseRecord(case_id, f"{TIMELINE_PREFIX}{event_key}", at=at or now_iso(), event=event,
-                           detail=detail or {})
-        try:
-            entry.save(condition=CaseRecord.record.does_not_exist())
-        except PutError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return _save_once(CaseRecord(case_id, f"{TIMELINE_PREFIX}{event_key}", at=at or now_iso(), event=event,
+                                     detail=detail or {}))
 
     def remove_event(self, case_id: str, event_key: str) -> None:
         """Take back an entry for something that did not happen after all (an action on a step that moved on)."""
