@@ -91,7 +91,10 @@ def print_case(case: dict) -> None:
         print(f"  draft reply {case['draftReply']}")
     if case.get("closedReason"):
         print(f"  closed      {case['closedAt']}  ({case['closedReason']})")
-    print(f"  said        {case['text']}")
+    if case.get("visibility") == "private":
+        print(f"  said        (privately: {case['privateMessages']} message(s); ./socialcare thread {case['caseId']})")
+    else:
+        print(f"  said        {case['text']}")
     earlier = case.get("earlierCases") or []
     print(f"  earlier     {len(earlier)} case(s) of this customer, newest first" if earlier else "  earlier     none")
     for other in earlier:
@@ -99,6 +102,16 @@ def print_case(case: dict) -> None:
     print("  timeline")
     for entry in case["timeline"]:
         print(f"    {entry['at']}  {describe(entry)}")
+
+
+def print_thread(thread: dict) -> None:
+    print(f"case {thread['caseId']}  ({thread['visibility']}): the customer's private messages, oldest first")
+    for message in thread["privateMessages"]:
+        print(f"  {message['at'] or '-'}  {message['text']}")
+    if not thread["privateMessages"]:
+        print("  none")
+    if thread.get("draftReply"):
+        print(f"  draft reply {thread['draftReply']}")
 
 
 def print_history(history: dict) -> None:
@@ -122,7 +135,8 @@ def describe(entry: dict) -> str:
     """One readable line per timeline entry."""
     event = entry["event"]
     if event in ("case opened", "mention attached"):
-        return f"{event}: {entry.get('author', '')} said \"{entry.get('text', '')}\""
+        said = "wrote privately" if entry.get("private") else f"said \"{entry.get('text', '')}\""
+        return f"{event}: {entry.get('author', '')} {said}"
     if event == "step":
         return f"entered {entry['step']} (deadline {entry['deadline']})"
     if event == "notified":
@@ -239,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     list_parser.add_argument("--status", default="OPEN", choices=["OPEN", "CLOSED", "DISMISSED"])
     list_parser.add_argument("--limit", type=int, default=50)
     commands.add_parser("show", help="one case with its timeline").add_argument("case_id")
+    commands.add_parser("thread", help="the customer's private messages on a case (the care team's route)"
+                        ).add_argument("case_id")
     history_parser = commands.add_parser("history", help="every case of an author and their linked accounts")
     history_parser.add_argument("platform")
     history_parser.add_argument("author_id")
@@ -274,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         status, body = api.call("GET", f"/cases/{args.case_id}")
         if status == 200:
             print_case(body)
+    elif args.command == "thread":
+        status, body = api.call("GET", f"/cases/{args.case_id}/private-messages")
+        if status == 200:
+            print_thread(body)
     elif args.command == "history":
         status, body = api.call("GET", f"/authors/{args.platform}/{args.author_id}/cases")
         if status == 200:

@@ -2,7 +2,8 @@
 
   GET  /cases?status=OPEN&limit=50     the queue, nearest deadline first
   GET  /cases/{caseId}                 one case with its timeline
-  POST /cases/{caseId}/{action}        acknowledge | claim | resolve | follow-up | dismiss
+  GET  /cases/{caseId}/private-messages    the customer's DMs (and a private case's draft): the care team only
+  POST /cases/{caseId}/{action}        acknowledge | answer | claim | resolve | follow-up | dismiss
   GET  /authors/{platform}/{authorId}/cases    the author's cases, their linked accounts' too, newest first
   POST /authors/{platform}/{authorId}/links    {"platform", "authorId"}: another account of the same person
 Unknown case: 404. The case does not wait for that action: 409. An unknown action or a bad body: 400. A public text
@@ -56,6 +57,12 @@ def list_cases() -> dict:
 def show_case(case_id: str) -> dict:
     tracer.put_annotation(key="caseId", value=case_id)
     return service.view(case_id)
+
+
+@app.get("/cases/<case_id>/private-messages")
+def show_private_messages(case_id: str) -> dict:
+    tracer.put_annotation(key="caseId", value=case_id)
+    return service.private_view(case_id)
 
 
 @app.post("/cases/<case_id>/<action>")

@@ -1,4 +1,5 @@
-"""State machine step: a private message to the customer, once (see socialcare.idempotency)."""
+"""State machine step: a private message to the customer, once (see socialcare.idempotency): the hand-off
+confirmation, and on a private case every response (an agent's text, or an automatic notice)."""
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,4 +17,4 @@ tracer = Tracer()
 @annotate_case(tracer)
 @idempotent(persistence_store=persistence, config=once_per_case_and_kind)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return service.send_private(event["caseId"], event["kind"])
+    return service.send_private(event["caseId"], event["kind"], event.get("text"))

@@ -99,11 +99,11 @@ def test_ingest_dying_after_the_case_write_is_finished_by_the_redelivery(cloud, 
     real_start = workflow.start_case
     calls = {"count": 0}
 
-    def dies_once(case_id, platform):
+    def dies_once(case_id, platform, visibility):
         calls["count"] += 1
         if calls["count"] == 1:
             raise RuntimeError("Lambda died")
-        return real_start(case_id, platform)
+        return real_start(case_id, platform, visibility)
     monkeypatch.setattr(workflow, "start_case", dies_once)
     # When the queue redelivers the message
     deliver(cloud, mention("7005", author_id="4004"))
@@ -178,12 +178,14 @@ def test_acting_on_an_unknown_case_is_a_404(cloud):
     assert show_status(cloud, "generic-nope") == 404
 
 
-def test_a_dm_from_someone_without_a_case_is_kept_not_cased(cloud):
+def test_a_dm_from_someone_without_an_open_case_opens_a_private_case(cloud):
     deliver(cloud, mention("7011", author_id="4007", kind="dm", text="hello?"))
     record = boto3.client("dynamodb").get_item(TableName=os.environ["MENTIONS_TABLE_NAME"],
                                                Key={"mention_key": {"S": "generic#7011"}})["Item"]
-    assert record["outcome"]["S"] == "dm-without-case"
-    assert cloud.executions() == []
+    assert (record["outcome"]["S"], record["case_id"]["S"]) == ("opened", "generic-7011")
+    assert [e["name"] for e in cloud.executions()] == ["generic-7011"]
+    execution = boto3.client("stepfunctions").describe_execution(executionArn=cloud.execution_arn("generic-7011"))
+    assert json.loads(execution["input"])["visibility"] == "private"
 
 
 def test_a_message_that_can_never_be_ingested_ends_in_the_dead_letter_queue(cloud):

@@ -15,8 +15,8 @@ from socialcare import ingest, observability
 
 OPERATIONS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 EVERY_CONDITION = {"XPollEnabled": "true", "GooglePollEnabled": "true"}  # the pollers' alarms exist only then
-MENTION_OUTCOMES = (ingest.OPENED, ingest.ATTACHED, ingest.DM_RESUMED, ingest.DM_ATTACHED, ingest.DM_WITHOUT_CASE,
-                    ingest.DUPLICATE, ingest.WATCHED)
+MENTION_OUTCOMES = (ingest.OPENED, ingest.ATTACHED, ingest.DM_RESUMED, ingest.DM_ATTACHED, ingest.DUPLICATE,
+                    ingest.WATCHED)
 EMITTED = {observability.BREACH_WARNINGS, observability.ESCALATIONS, observability.HARD_LIMIT_REACHED,
            observability.DM_REMINDERS, observability.DM_WAITS_ENDED, observability.ACKNOWLEDGED_WITHIN_SLA,
            observability.ACKNOWLEDGED_LATE,

@@ -7,7 +7,7 @@ from tests.conftest import mention
 from tests.integration.helpers import act, deliver, show, wait_until_waiting
 
 ANSWERED_PATH = ["Open Case", "Is It An Echo?", "Outside Business Hours?", "Await Acknowledgement",
-                 "Post Acknowledgement", "Answered In Public?", "Close Case As Answered", "Case Closed"]
+                 "Reply In Private?", "Post Acknowledgement", "Answered In Public?", "Close Case As Answered", "Case Closed"]
 
 
 def posted(case: dict) -> list[tuple[str, str]]:

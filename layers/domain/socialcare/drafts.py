@@ -21,25 +21,30 @@ _PRONOUNS = {"i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd
              "us": "you", "am": "are", "was": "were"}
 _WORD = re.compile(r"[A-Za-z']+")
 INVITATION = "Could you send us a DM? Tell us there if you'd like us to reach you by email or by phone."
+# In a private conversation (a private case) the details can be asked for at once: that is where they belong.
+PRIVATE_NEXT_STEP = ("Could you tell us your order or account number, and whether you'd like us to reach you by "
+                     "email or by phone?")
 
 
 def acknowledgement(mention: Mention, assessment: Assessment) -> str:
     """A complaint: sorry, in their words, and an invitation to a private message. A question: thanks, and the start
     of an answer for the agent to finish (answered in public). Praise: thanks for what they praised, in their words
-    (never a DM invitation). Anything else: thanks, and the invitation."""
+    (never a DM invitation). Anything else: thanks, and the invitation. To a DM (a private case), no invitation: the
+    details the team needs are asked for there."""
     name = _first_name(mention)
     greeting = f"Hi {name}, " if name else "Hi, "
     problem = problem_in_their_words(mention.text, assessment)
     about = f": {problem}." if problem else "."
+    next_step = PRIVATE_NEXT_STEP if mention.is_private else INVITATION
     if assessment.intent == "complaint":
-        return f"{greeting}we're so sorry{about} That's not OK. {INVITATION}"
+        return f"{greeting}we're so sorry{about} That's not OK. {next_step}"
     if assessment.intent == "question":
         return f"{greeting}thanks for asking! "  # the agent writes the answer
     if assessment.intent == "praise":
         praised = _clauses(mention.text)[:1]
         quoted = f' "{_cut(praised[0])}" made our day, and' if praised else ""
         return f"{greeting}thank you so much!{quoted} we'll pass it on to the team."
-    return f"{greeting}thanks for getting in touch{about} {INVITATION}"
+    return f"{greeting}thanks for getting in touch{about} {next_step}"
 
 
 def holding_reply(mention: Mention, assessment: Assessment) -> str:

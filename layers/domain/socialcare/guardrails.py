@@ -6,7 +6,9 @@
 - be canned: a near-copy of a reply recently sent to someone else;
 - be longer than the platform takes.
 
-Private messages are not checked: that is where contact details belong. A rejection names the rule and the words.
+A private reply (to a customer who wrote to us privately: a private case) may ask for personal data, since that is
+where contact details belong; it must still not push a phone line, be canned, or be longer than the conversation
+takes. A rejection names the rule and the words.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ _PHONE_REDIRECT = re.compile(
 _PHONE_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d(?!\w)")
 _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]?")
 _WORDS = re.compile(r"[a-z0-9']+")
+_DETAIL_WORDS = re.compile(r"\S*[\d@]\S*")
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,27 @@ class Rejection:
 
 
 def check_public_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails) -> list[Rejection]:
-    """Every rule the reply breaks (empty: it may be posted). `recent_replies` are public replies the brand sent to
-    other customers within the canned window."""
-    rejections = [*_personal_data_requests(text, rules), *_phone_redirects(text)]
-    limit = rules.length_limits.get(surface)
+    """Every rule the reply breaks (empty: it may be posted). `recent_replies` are replies the brand sent to other
+    customers within the canned window."""
+    return [*_personal_data_requests(text, rules),
+            *_checks_of_every_reply(text, surface, rules.length_limits, recent_replies, rules)]
+
+
+def check_private_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails) -> list[Rejection]:
+    """The rules of a private reply: personal data may be asked for; the rest holds."""
+    return _checks_of_every_reply(text, surface, rules.private_length_limits, recent_replies, rules)
+
+
+def without_personal_details(text: str) -> str:
+    """A private reply as kept for the canned check: any word with a digit or an @ (an order number, an email
+    address, a phone number) masked. The words that make a reply canned are the others."""
+    return _DETAIL_WORDS.sub("…", text)
+
+
+def _checks_of_every_reply(text: str, surface: str, limits: dict[str, int], recent_replies: Iterable[str],
+                           rules: Guardrails) -> list[Rejection]:
+    rejections = _phone_redirects(text)
+    limit = limits.get(surface)
     if limit is not None and len(text) > limit:
         rejections.append(Rejection("too long", f"{len(text)} characters",
                                     f"{surface} takes at most {limit} characters in a reply"))
@@ -97,7 +117,7 @@ def _phone_redirects(text: str) -> list[Rejection]:
     found = [Rejection("phone redirect", match.group(0).strip(),
                        "do not send the customer to a phone line; offer a private message and let them choose")
              for match in _PHONE_REDIRECT.finditer(text)]
-    found += [Rejection("phone redirect", match.group(0).strip(), "no phone numbers in a public reply")
+    found += [Rejection("phone redirect", match.group(0).strip(), "no phone numbers in a reply")
               for match in _PHONE_NUMBER.finditer(text)]
     return found
 

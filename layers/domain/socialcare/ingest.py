@@ -1,4 +1,5 @@
 """Ingest: a normalised mention becomes a new case, a line on its author's open case, or the DM a case waits for.
+A DM from someone without an open case opens a private case: the customer wrote to us privately first.
 
 Idempotent end to end, so a platform retry, an SQS redelivery or a crash half-way changes nothing twice:
   1. the mention's platform id is claimed with a conditional put (the dedupe);
@@ -31,7 +32,6 @@ OPENED = "opened"
 ATTACHED = "attached"
 DM_RESUMED = "dm-resumed"
 DM_ATTACHED = "dm-attached"
-DM_WITHOUT_CASE = "dm-without-case"
 DUPLICATE = "duplicate"
 WATCHED = "watched"  # an indirect mention that is no case (yet): kept for pile-ons
 
@@ -49,10 +49,17 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
     if record.outcome and record.outcome != WATCHED:  # a watched post seen again, addressed to us, may be a case
         return IngestOutcome(mention.key, DUPLICATE, record.case_id)
     if mention.is_private:
-        outcome, case_id = _take_private_message(mention, record.received_at, repo)
-        repo.link_mention(mention.key, case_id or "", outcome)
-        return IngestOutcome(mention.key, outcome, case_id)
+        return _private_message(mention, record.received_at, repo)
     return _public_mention(mention, repo)
+
+
+def _private_message(mention: Mention, received_at: str, repo: CasesRepository) -> IngestOutcome:
+    """The DM joins its author's open case, in the order of its first sighting (the same on a redelivery); from
+    someone without an open case it opens a private case, assessed like a public mention."""
+    assessment = assess(mention, _earlier_cases(mention, repo), policy(), clocks.now())
+    outcome, case_id = _open_or_attach(mention, assessment, repo, received_at)
+    repo.link_mention(mention.key, case_id, outcome)
+    return IngestOutcome(mention.key, outcome, case_id)
 
 
 def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.PileOn | None = None) -> IngestOutcome:
@@ -116,16 +123,17 @@ def _earlier_cases(mention: Mention, repo: CasesRepository) -> list[EarlierCase]
             for case in repo.list_by_author(mention.author_key) if case.opened_at]
 
 
-def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesRepository) -> tuple[str, str]:
+def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesRepository,
+                    received_at: str = "") -> tuple[str, str]:
     for attempt in range(OPEN_ATTEMPTS):
         case_id = repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
-            if _attach(case_id, mention, repo):
-                service.raise_priority(case_id, assessment.priority, "the customer wrote again", repo)
-                return ATTACHED, case_id
+            outcome = _attach(case_id, mention, assessment, received_at, repo)
+            if outcome:
+                return outcome, case_id
             continue  # the case closed as we attached: the author's pointer is gone, so open a new case
         try:
-            return OPENED, _open(mention, assessment, repo)
+            return OPENED, _open(mention, assessment, repo, received_at)
         except AuthorHasOpenCaseError:
             continue  # another mention of the author opened first: attach to its case
         except TransactWriteError:
@@ -133,47 +141,69 @@ def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesReposit
     raise RuntimeError(f"could not settle the open case of {mention.author_key}; the queue will redeliver")
 
 
-def _open(mention: Mention, assessment: Assessment, repo: CasesRepository) -> str:
+def _open(mention: Mention, assessment: Assessment, repo: CasesRepository, received_at: str = "") -> str:
+    """Open the mention's case and start its execution. A DM opens a private case: its text stays in the thread (a
+    DM item), never in the case's public summary, its timeline or the execution."""
     case_id = case_id_for(mention)
     opened_at = now_iso()
     taken_up = _answered_case_to_take_up(mention, repo)
+    private = mention.is_private
     repo.open(CaseRecord(
         case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
         opened_at=opened_at, platform=mention.platform, author_handle=_who(mention),
-        author_followers=mention.author.followers, opening_mention_key=mention.key, reply_to_id=mention.reply_to_id,
-        surface=mention.extra.get("surface") or None,
-        summary_text=mention.text[:500], step=lifecycle.NEW, escalation_level=0, mention_count=1,
-        priority=assessment.priority, team=assessment.team, topic=assessment.topic or None, intent=assessment.intent,
-        flagged_reason=assessment.flagged_reason or None, draft_reply=drafts.acknowledgement(mention, assessment),
-        reopens_case_id=taken_up, promise_since=opened_at, holding_reply=drafts.holding_reply(mention, assessment),
+        author_followers=mention.author.followers, opening_mention_key=mention.key,
+        reply_to_id=None if private else mention.reply_to_id, surface=mention.extra.get("surface") or None,
+        summary_text=None if private else mention.text[:500], step=lifecycle.NEW, escalation_level=0,
+        mention_count=1, priority=assessment.priority, team=assessment.team, topic=assessment.topic or None,
+        intent=assessment.intent, flagged_reason=assessment.flagged_reason or None,
+        draft_reply=drafts.acknowledgement(mention, assessment), reopens_case_id=taken_up, promise_since=opened_at,
+        holding_reply=drafts.holding_reply(mention, assessment),
+        visibility=lifecycle.PRIVATE if private else None,
+        dm_received=True if private else None, dm_sender_id=mention.author.id if private else None,
     ))
+    if private:  # before the execution starts: the agents are told of a case whose message is there to read
+        repo.add_private_message(case_id, received_at, mention.key, mention.text)
     repo.add_event(case_id, f"mention:{mention.key}", "case opened",
                    {**_public_detail(mention), **assessment.to_detail()}, at=opened_at)
     if taken_up:  # the customer wrote again soon after our public answer: the answer was not the end of it
         repo.add_event(case_id, f"reopens:{taken_up}", "reopens a case answered in public", {"case": taken_up})
         repo.add_event(taken_up, f"reopened-by:{case_id}", "reopened by the customer writing again",
                        {"case": case_id})
-    execution_arn = workflow.start_case(case_id, mention.platform)
+    execution_arn = workflow.start_case(case_id, mention.platform,
+                                        lifecycle.PRIVATE if private else lifecycle.PUBLIC)
     repo.update(case_id, [CaseRecord.execution_arn.set(execution_arn)])
     return case_id
 
 
 def _answered_case_to_take_up(mention: Mention, repo: CasesRepository) -> str | None:
-    """The author's latest case closed as answered in public within the policy's window, if any."""
+    """The author's latest case closed as answered in one reply (in public, or privately) within the policy's
+    window, if any."""
     since = clocks.now() - timedelta(days=policy().intent.reopen_window_days)
     answered = [case for case in repo.list_by_author(mention.author_key)
-                if case.closed_reason == lifecycle.ANSWERED_IN_PUBLIC and case.closed_at
+                if case.closed_reason in lifecycle.ANSWERED and case.closed_at
                 and clocks.parse(case.closed_at) >= since]
     return max(answered, key=lambda case: case.closed_at).case_id if answered else None
 
 
-def _attach(case_id: str, mention: Mention, repo: CasesRepository) -> bool:
-    """Add the mention to the open case; False when the case had closed meanwhile."""
+def _attach(case_id: str, mention: Mention, assessment: Assessment, received_at: str,
+            repo: CasesRepository) -> str | None:
+    """Add the mention to the author's open case: its outcome, or None when the case had closed meanwhile. A DM
+    joins the case's private thread; a public post raises the case's priority if it is angrier."""
+    if mention.is_private:
+        try:
+            resumed = service.receive_private_message(case_id, mention.key, mention.text, received_at, repo,
+                                                      sender_id=mention.author.id)
+        except InvalidCaseTransitionError:
+            return None
+        return DM_RESUMED if resumed else DM_ATTACHED
     if repo.add_event(case_id, f"mention:{mention.key}", "mention attached", _public_detail(mention)):
         repo.update(case_id, [CaseRecord.mention_count.add(1)])
         service.promise_response(case_id, repo)  # a post without our response: the wall-clock promise runs again
     case = repo.get(case_id)
-    return case is not None and case.status == lifecycle.OPEN
+    if case is None or case.status != lifecycle.OPEN:
+        return None
+    service.raise_priority(case_id, assessment.priority, "the customer wrote again", repo)
+    return ATTACHED
 
 
 def _opening_assessment(case_id: str, repo: CasesRepository) -> dict:
@@ -182,20 +212,10 @@ def _opening_assessment(case_id: str, repo: CasesRepository) -> dict:
     return opening.detail.as_dict() if opening and opening.detail else {}
 
 
-def _take_private_message(mention: Mention, received_at: str, repo: CasesRepository) -> tuple[str, str | None]:
-    """The DM joins its author's open case, in the order of its first sighting (the same on a redelivery)."""
-    case_id = repo.open_case_of(mention.author_key)
-    if case_id is None:
-        return DM_WITHOUT_CASE, None
-    try:
-        resumed = service.receive_private_message(case_id, mention.key, mention.text, received_at, repo,
-                                                  sender_id=mention.author.id)
-    except InvalidCaseTransitionError:  # the case closed as the DM came
-        return DM_WITHOUT_CASE, None
-    return (DM_RESUMED if resumed else DM_ATTACHED), case_id
-
-
 def _public_detail(mention: Mention) -> dict:
+    """What the timeline may show of a mention: a DM's text stays in the private thread."""
+    if mention.is_private:
+        return {"mentionId": mention.mention_id, "kind": mention.kind, "author": _who(mention), "private": True}
     return {"mentionId": mention.mention_id, "kind": mention.kind, "text": mention.text[:500],
             "author": _who(mention), "url": mention.url}
 

@@ -20,16 +20,17 @@ def _sfn():
     return boto3.client("stepfunctions")
 
 
-def start_case(case_id: str, platform: str) -> str:
+def start_case(case_id: str, platform: str, visibility: str) -> str:
     """Start the case's execution. The input is the same on every retry, so a second start of a running case is
     answered with the same execution (StartExecution is idempotent for equal name and input); a finished one is
-    left alone."""
+    left alone. The visibility (public, or private: the customer wrote to us privately first) picks the path."""
     if not is_valid_execution_name(case_id):
         raise ValueError(f"{case_id!r} is not a valid execution name")
     arn = settings().state_machine_arn
     try:
         response = _sfn().start_execution(stateMachineArn=arn, name=case_id,
-                                          input=json.dumps({"caseId": case_id, "platform": platform}))
+                                          input=json.dumps({"caseId": case_id, "platform": platform,
+                                                            "visibility": visibility}))
         return response["executionArn"]
     except ClientError as error:
         if error.response["Error"]["Code"] != "ExecutionAlreadyExists":

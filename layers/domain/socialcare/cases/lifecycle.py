@@ -31,6 +31,12 @@ AGENT_ACTIONS = ("acknowledge", "answer", "claim", "resolve", "follow-up", "dism
 ALSO_ENDS_WAIT = {"answer": "acknowledge"}
 ANSWER = "answer"
 ANSWERED_IN_PUBLIC = "answered in public"  # the closed reason of a case answered in public
+ANSWERED_PRIVATELY = "answered privately"  # ...and of a private case answered in one message
+ANSWERED = (ANSWERED_IN_PUBLIC, ANSWERED_PRIVATELY)
+# Where a case is answered: on the customer's public thread, or (a customer who wrote to us privately first) only
+# in their private conversation: a private case has no public step at all.
+PUBLIC = "public"
+PRIVATE = "private"
 # Why a case may be dismissed: a fixed list, so an author's record (policy flag_reasons) can be counted.
 DISMISS_REASONS = ("spam", "abusive", "baseless", "troll", "solved-elsewhere", "post-deleted", "duplicate", "not-for-us")
 DISMISS = "dismiss"

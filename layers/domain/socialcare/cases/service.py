@@ -31,9 +31,11 @@ DM_INVITATION = ("Could you send us a direct message so we can look into this pr
 DM_REMINDER = "Just checking in: if you still need a hand, send us a direct message and we'll pick it up from there."
 HANDOFF_CONFIRMATION = ("Thank you, we have your message. Our team is on it and will get back to you the way you "
                         "asked.")
-AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER}
+HANDOFF_CONFIRMED = "handoff-confirmation"
+AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER, HANDOFF_CONFIRMED: HANDOFF_CONFIRMATION}
+MESSAGING_WINDOW = timedelta(hours=24)  # Meta answers a customer's message freely within this; X has no window
 HOLDING = "holding"  # the holding reply posted when the wall-clock promise breaks
-PROMISE_KEPT_BY = ("acknowledgement", "answer", "follow-up")  # our public responses (a holding reply is not one)
+PROMISE_KEPT_BY = ("acknowledgement", "answer", "follow-up")  # our responses (a holding reply is not one)
 PROMISE_STEPS = (lifecycle.ACKNOWLEDGE, lifecycle.HAND_OFF, lifecycle.RESOLVE, lifecycle.FOLLOW_UP)  # the team's
 
 logger = Logger()
@@ -108,7 +110,7 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
     clock = _clock(step, 0, 0, _with_promise(plan, case, step, repo), at, False)
     clock["dmReceived"] = bool(case.dm_received)
     if step == lifecycle.ACKNOWLEDGE:
-        echoed = guarding.echo_of_our_reply(case)
+        echoed = "" if _is_private(case) else guarding.echo_of_our_reply(case)
         clock["echo"] = bool(echoed)
         if echoed:  # dismissed by the state machine at once, with this reason on the case
             repo.update(case_id, [CaseRecord.closed_reason.set(f"echo of our reply: {echoed[:80]}")])
@@ -284,33 +286,72 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
     """Post a public reply on the case's thread, once, and record it with the platform's id."""
     repo = _repo(repo)
     case = load_case(case_id, repo)
-    if text is None and case.flagged_reason:  # a flagged author gets no automatic answer: a human decides
-        repo.add_event(case_id, f"withheld:{kind}", "automatic notice withheld",
-                       {"kind": kind, "reason": case.flagged_reason})
-        return {"kind": kind, "withheld": True}
-    if kind == "dm-invitation":
+    if kind == "dm-invitation" and not _withheld_reason(case, kind, text):
         invited = _invite_privately(case, repo) or _invited_in_acknowledgement(case, repo)
         if invited is not None:
             return invited
-    if kind == HOLDING and not case.holding_reply:  # a case opened before holding replies were drafted
-        repo.add_event(case_id, f"withheld:{kind}", "automatic notice withheld",
-                       {"kind": kind, "reason": "no holding reply drafted for this case"})
+    return _respond(case, kind, text, repo, private=False)
+
+
+def send_private(case_id: str, kind: str, text: str | None = None, repo: CasesRepository | None = None) -> dict:
+    """Send the customer a private message, once, and record it (never its text: the timeline is public): the
+    hand-off confirmation after they wrote to us; on a private case, every response (the agent's acknowledgement,
+    answer and follow-up, the after-hours notice, the holding reply)."""
+    repo = _repo(repo)
+    return _respond(load_case(case_id, repo), kind, text, repo, private=True)
+
+
+def _withheld_reason(case: CaseRecord, kind: str, text: str | None) -> str:
+    """Why an automatic notice is not sent ("": it is): a flagged author gets no automatic answer (a human decides);
+    a case opened before holding replies were drafted has none to send."""
+    if text is None and case.flagged_reason and kind != HANDOFF_CONFIRMED:
+        return case.flagged_reason
+    if kind == HOLDING and not case.holding_reply:
+        return "no holding reply drafted for this case"
+    return ""
+
+
+def _respond(case: CaseRecord, kind: str, text: str | None, repo: CasesRepository, private: bool) -> dict:
+    """Send a response to the customer, in public or privately, once. Our response keeps the wall-clock promise."""
+    withheld = _withheld_reason(case, kind, text)
+    if withheld:
+        repo.add_event(case.case_id, f"withheld:{kind}", "automatic notice withheld", {"kind": kind, "reason": withheld})
         return {"kind": kind, "withheld": True}
-    body = text or (_after_hours_notice(case) if kind == "after-hours" else case.holding_reply if kind == HOLDING
-                    else AUTOMATIC_TEXTS[kind])
-    try:  # an agent's text passed every rule when they acted; an automatic notice is checked here
-        guarding.check_reply(case, body, automatic=True)
+    body = text or _automatic_text(case, kind)
+    event_key, event = (f"dm:{kind}", "sent privately") if private else (f"post:{kind}", "posted publicly")
+    detail = {} if private else {"text": body}  # a private message's words stay out of the (public) timeline
+    try:  # not for being canned: an agent's text was checked as they acted, and the same text may be retried
+        guarding.check_reply(case, body, automatic=True, private=private)
     except ReplyRejectedError as rejected:  # recorded on the case and escalated like a platform's refusal
-        return _post_once(case, f"post:{kind}", kind, "posted publicly", repo, _refuse(f"guardrails: {rejected}"),
-                          text=body)
-    result = _post_once(case, f"post:{kind}", kind, "posted publicly", repo,
-                        lambda platform: platform.post_reply(case.reply_to_id, body, f"{case_id}:{kind}",
-                                                             surface=case.surface or ""), text=body)
+        return _post_once(case, event_key, kind, event, repo, _refuse(f"guardrails: {rejected}"), **detail)
+    if private:
+        recipient = case.dm_sender_id or case.author_key.split("#", 1)[1]  # a Meta commenter writes under a PSID
+        human_agent = text is not None and _outside_messaging_window(case, repo)
+        result = _post_once(case, event_key, kind, event, repo, lambda platform: platform.send_private(
+            recipient, body, f"{case.case_id}:{kind}", human_agent=human_agent), **detail)
+    else:
+        result = _post_once(case, event_key, kind, event, repo, lambda platform: platform.post_reply(
+            case.reply_to_id, body, f"{case.case_id}:{kind}", surface=case.surface or ""), **detail)
     if text and not result.get("refused"):
-        guarding.remember_reply(case, kind, body)
+        guarding.remember_reply(case, kind, body, private=private)
     if kind in PROMISE_KEPT_BY and not result.get("refused"):
         _promise_kept(case, kind, repo)
     return result
+
+
+def _automatic_text(case: CaseRecord, kind: str) -> str:
+    if kind == "after-hours":
+        return _after_hours_notice(case)
+    if kind == HOLDING:
+        return case.holding_reply or ""
+    return AUTOMATIC_TEXTS[kind]
+
+
+def _outside_messaging_window(case: CaseRecord, repo: CasesRepository) -> bool:
+    """The customer's last message is older than the platform's standard window for answers (Meta: 24 hours): a
+    person's reply then goes as a human agent's (Meta's HUMAN_AGENT tag, up to 7 days)."""
+    received = repo.private_message_times(case.case_id)
+    return bool(received) and clocks.now() - clocks.parse(received[-1]) >= MESSAGING_WINDOW
 
 
 def _invited_in_acknowledgement(case: CaseRecord, repo: CasesRepository) -> dict | None:
@@ -359,15 +400,6 @@ def _invite_privately(case: CaseRecord, repo: CasesRepository) -> dict | None:
     return result
 
 
-def send_private(case_id: str, kind: str, repo: CasesRepository | None = None) -> dict:
-    """Send the customer a private message (after they wrote to us), once, and record it."""
-    repo = _repo(repo)
-    case = load_case(case_id, repo)
-    author_id = case.dm_sender_id or case.author_key.split("#", 1)[1]  # a Meta commenter writes under their PSID
-    return _post_once(case, f"dm:{kind}", kind, "sent privately", repo,
-                      lambda platform: platform.send_private(author_id, HANDOFF_CONFIRMATION, f"{case_id}:{kind}"))
-
-
 def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: CasesRepository, post,
                escalate_refusal: bool = True, **detail) -> dict:
     """A retried step finds its post (or the platform's refusal) already recorded on the case and does not post again.
@@ -403,8 +435,9 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
     closed_at = now_iso()
     status = {"resolved": lifecycle.CLOSED, "answered": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED,
               "failed": lifecycle.CLOSED}[outcome]
+    answered = lifecycle.ANSWERED_PRIVATELY if _is_private(case) else lifecycle.ANSWERED_IN_PUBLIC
     reason = case.closed_reason or ("failed: " + str((error or {}).get("Error", "unknown")) if outcome == "failed"
-                                    else lifecycle.ANSWERED_IN_PUBLIC if outcome == "answered" else outcome)
+                                    else answered if outcome == "answered" else outcome)
     repo.close(case_id, case.author_key, aliases=frozenset(case.author_aliases or ()), actions=[
         CaseRecord.status.set(status), CaseRecord.step.set("CLOSED"), CaseRecord.closed_at.set(closed_at),
         CaseRecord.deadline.set(closed_at), CaseRecord.closed_reason.set(reason),
@@ -441,7 +474,7 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
         raise InvalidCaseTransitionError("the case keeps changing; reload it and try again")
     token = case.task_token
     event_key = f"action:{action}:{case.step}:{token[-12:]}"
-    repo.add_event(case_id, event_key, action, {"by": agent, "step": case.step, **_public_fields(action, fields)})
+    repo.add_event(case_id, event_key, action, {"by": agent, "step": case.step, **_public_fields(case, fields)})
     try:
         _deliver(token, action, output, fields)
     except WaitTimedOutError:
@@ -458,11 +491,11 @@ def act(case_id: str, action: str, fields: dict, agent: str, repo: CasesReposito
 
 
 def _checked_effects(case: CaseRecord, action: str, fields: dict, agent: str) -> tuple[list, dict]:
-    """The action's (table updates, execution output), once its public text passed the guardrails (422 before
-    anything changes; the case keeps waiting)."""
-    public_text = _public_text(action, _with_defaults(case, action, fields))
-    if public_text:
-        guarding.check_reply(case, public_text)
+    """The action's (table updates, execution output), once the text it sends the customer passed the guardrails
+    (422 before anything changes; the case keeps waiting): a private case's, those of a private reply."""
+    reply = _reply_text(action, _with_defaults(case, action, fields))
+    if reply:
+        guarding.check_reply(case, reply, private=_is_private(case))
     return _action_effects(case, action, _with_defaults(case, action, fields), agent)
 
 
@@ -496,7 +529,7 @@ def _hold(case: CaseRecord, action: str, output: dict, fields: dict, agent: str,
                                              "case") from error
         raise
     repo.add_event(case.case_id, f"action:{action}:{case.step}:held", action,
-                   {"by": agent, "step": case.step, "held": True, **_public_fields(action, fields)})
+                   {"by": agent, "step": case.step, "held": True, **_public_fields(case, fields)})
     _apply_held_action(case.case_id, repo)
     return {"caseId": case.case_id, "action": action, "step": case.step, "held": True}
 
@@ -527,8 +560,9 @@ def _apply_held_action(case_id: str, repo: CasesRepository) -> bool:
     return True
 
 
-def _public_text(action: str, fields: dict) -> str:
-    """The text of an action that will be posted in public (a resolution's public note is the follow-up's default)."""
+def _reply_text(action: str, fields: dict) -> str:
+    """The text of an action that the customer will be sent (a resolution's public note is the follow-up's
+    default): posted in public, or on a private case sent privately."""
     return {"acknowledge": fields.get("replyText"), "answer": fields.get("replyText"),
             "follow-up": fields.get("replyText"), "resolve": fields.get("publicNote")}.get(action) or ""
 
@@ -571,8 +605,11 @@ def _action_effects(case: CaseRecord, action: str, fields: dict, agent: str) -> 
     return [CaseRecord.closed_reason.set(fields["reason"])], {}
 
 
-def _public_fields(action: str, fields: dict) -> dict:
-    return {key: value for key, value in fields.items() if key != "summary"}
+def _public_fields(case: CaseRecord, fields: dict) -> dict:
+    """What the timeline shows of an action: never the internal summary; on a private case, none of the texts sent
+    to the customer (they are their private conversation)."""
+    hidden = {"summary", "replyText", "publicNote"} if _is_private(case) else {"summary"}
+    return {key: value for key, value in fields.items() if key not in hidden}
 
 
 def receive_private_message(case_id: str, mention_key: str, text: str, received_at: str, repo: CasesRepository,
@@ -592,6 +629,8 @@ def receive_private_message(case_id: str, mention_key: str, text: str, received_
         raise
     repo.add_private_message(case_id, received_at, mention_key, text)
     repo.add_event(case_id, f"mention:{mention_key}", "customer DM received", {"private": True})
+    if _is_private(case):  # their conversation is the thread: a message without our response, like a post
+        promise_response(case_id, repo)
     if case.step in lifecycle.HANDED_OFF_STEPS:
         _tell_owner_of_dm(case, mention_key, {"at": received_at, "text": text}, repo)
     return _resume_dm_wait(case, repo)
@@ -640,7 +679,7 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     received = repo.private_message_times(case_id)  # how many and when, never what they say
     result["privateMessages"] = len(received)
     result["lastPrivateMessageAt"] = received[-1] if received else None
-    if case.status == lifecycle.OPEN and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
+    if _draft_to_show(case) and not _is_private(case):  # a private case's draft quotes the customer's DM
         result["draftReply"] = case.draft_reply  # a starting point for the agent; never posted by itself
     result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
                           for e in repo.timeline(case_id)]
@@ -662,6 +701,7 @@ def summary(case: CaseRecord) -> dict:
         "openedAt": case.opened_at,
         "closedAt": case.closed_at,
         "mentions": int(case.mention_count or 0),
+        "visibility": case.visibility or lifecycle.PUBLIC,
         "text": case.summary_text,
         "priority": case.priority or "normal",
         "intent": case.intent or "other",
@@ -670,6 +710,26 @@ def summary(case: CaseRecord) -> dict:
         "flagged": case.flagged_reason,
         "incident": case.incident_id,
     }
+
+
+def private_view(case_id: str, repo: CasesRepository | None = None) -> dict:
+    """What only the care team reads (its own route, granted apart): the customer's private messages, oldest first,
+    and on a private case waiting for its acknowledgement, the draft, which quotes them."""
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    result = {"caseId": case_id, "visibility": case.visibility or lifecycle.PUBLIC,
+              "privateMessages": private_thread(case, repo)}
+    if _draft_to_show(case) and _is_private(case):
+        result["draftReply"] = case.draft_reply
+    return result
+
+
+def _draft_to_show(case: CaseRecord) -> bool:
+    return case.status == lifecycle.OPEN and case.step == lifecycle.ACKNOWLEDGE and bool(case.draft_reply)
+
+
+def _is_private(case: CaseRecord) -> bool:
+    return case.visibility == lifecycle.PRIVATE
 
 
 def list_cases(status: str, limit: int, repo: CasesRepository | None = None) -> list[dict]:
@@ -685,7 +745,10 @@ def _briefing(case: CaseRecord, audience: str, reason: str, repo: CasesRepositor
                "text": case.summary_text, "priority": case.priority or "normal", "team": case.team}
     if case.flagged_reason:
         message["flagged"] = f"check before answering: {case.flagged_reason}"
-    if audience == "agents" and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
+    if _is_private(case):  # the customer wrote to us privately: the care team reads it on its private route
+        message["visibility"] = lifecycle.PRIVATE
+        message["privateMessagesAt"] = f"GET /cases/{case.case_id}/private-messages"
+    elif audience == "agents" and case.step == lifecycle.ACKNOWLEDGE and case.draft_reply:
         message["draftReply"] = case.draft_reply  # a starting point to edit; never posted by itself
     if audience == "triage":
         thread = private_thread(case, _repo(repo))

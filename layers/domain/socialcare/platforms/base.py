@@ -42,7 +42,9 @@ class Platform:
         facebook or instagram), as the mention's extra["surface"] said."""
         raise NotImplementedError
 
-    def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
+        """Message the customer privately. `human_agent`: a person's answer after the platform's standard window for
+        answers (Meta: 24 hours since the customer's last message) closed."""
         raise NotImplementedError
 
     # Surfaces where a public post can be answered with a private message (a "private reply").

@@ -311,7 +311,7 @@ class GoogleReviewsPlatform(Platform):
               sleep=self.sleep, gone="the review is gone (deleted by its author?): there is nothing to reply to")
         return PostReceipt(platform_post_id=f"{reply_to_id}/reply")
 
-    def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
         raise ChannelRejectedError("Google reviews have no private messages: answer on the review, or reach the "
                                    "reviewer by a contact they give you")
 

@@ -406,10 +406,12 @@ class MetaPlatform(Platform):
         message_id = _created(response, "message_id", "private reply")
         return PostReceipt(platform_post_id=message_id, recipient_id=str(response.json().get("recipient_id", "")))
 
-    def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
         """Send API: POST /{page-id}/messages {recipient{id}, messaging_type RESPONSE, message{text}} →
-        {"recipient_id", "message_id"}; only within 24 hours of the customer's last message (§2.5)."""
-        body = {"recipient": {"id": author_id}, "messaging_type": "RESPONSE", "message": {"text": text}}
+        {"recipient_id", "message_id"}; only within 24 hours of the customer's last message (§2.5). After that, a
+        person's answer goes with the HUMAN_AGENT message tag (up to 7 days; the app needs Human Agent access)."""
+        tagged = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if human_agent else {}
+        body = {"recipient": {"id": author_id}, "messaging_type": "RESPONSE", "message": {"text": text}, **tagged}
         response = self._send(f"/{_page_path()}/messages", body, "message")
         return PostReceipt(platform_post_id=_created(response, "message_id", "message"))
 

@@ -18,7 +18,7 @@ class SandboxPlatform(Platform):
     def post_reply(self, reply_to_id: str, text: str, idempotency_key: str, surface: str = "") -> PostReceipt:
         return _record("reply", reply_to_id, text, idempotency_key, f"sandbox-{_short(idempotency_key)}")
 
-    def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
+    def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
         return _record("dm", author_id, text, idempotency_key, f"sandbox-dm-{_short(idempotency_key)}")
 
 

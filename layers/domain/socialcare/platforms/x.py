@@ -399,8 +399,9 @@ class XPlatform(Platform):
         post_id = _created(self._send("/tweets", body, "reply"), "id", "reply")
         return PostReceipt(platform_post_id=post_id, url=_post_url("", post_id))
 
-    def send_private(self, author_id: str, text: str, idempotency_key: str) -> PostReceipt:
-        """POST /2/dm_conversations/with/:participant_id/messages → 201 {"data": {"dm_event_id", ...}} (§1.8)."""
+    def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
+        """POST /2/dm_conversations/with/:participant_id/messages → 201 {"data": {"dm_event_id", ...}} (§1.8). X has no
+        messaging window: `human_agent` changes nothing."""
         response = self._send(f"/dm_conversations/with/{author_id}/messages", {"text": text}, "DM")
         return PostReceipt(platform_post_id=_created(response, "dm_event_id", "DM"))
 

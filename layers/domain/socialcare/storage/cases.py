@@ -186,6 +186,7 @@ class CasesRepository:
         for record in self._private_message_keys(case_id):
             CaseRecord(case_id, record).delete()
         self.update(case_id, [CaseRecord.private_contact.remove(), CaseRecord.dm_sender_id.remove(),
+                              CaseRecord.draft_reply.remove(), CaseRecord.holding_reply.remove(),  # may quote a DM
                               CaseRecord.private_data.remove(), CaseRecord.erase_private_at.remove(),
                               CaseRecord.private_erased_at.set(erased_at)])
 
