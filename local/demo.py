@@ -88,6 +88,21 @@ class Agent:
     def try_act(self, case_id: str, action: str, **fields) -> requests.Response:
         return requests.post(f"{self.url}/cases/{case_id}/{action}", json=fields, headers=self.headers, timeout=10)
 
+    def private_messages(self, case_id: str) -> dict:
+        """The customer's DMs, on the route only the care team is granted."""
+        return requests.get(f"{self.url}/cases/{case_id}/private-messages", headers=self.headers, timeout=10).json()
+
+    def open_case_on(self, platform: str) -> str:
+        """The id of the one open case from `platform` (its id comes from the platform's message id)."""
+        def listed() -> list[dict]:
+            cases = requests.get(f"{self.url}/cases", headers=self.headers, timeout=10).json()["cases"]
+            return [case for case in cases if case["platform"] == platform]
+        deadline = time.monotonic() + 30
+        while not listed() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [case] = listed()
+        return case["caseId"]
+
 
 def complaint_through_all_five_steps(url: str) -> str:
     ann, maria, dev = Customer(url, "1001", "@ann"), Agent(url, "maria"), Agent(url, "dev-triage")
@@ -216,6 +231,36 @@ def praise_answered_in_public(url: str) -> str:
     return "generic-jo-1"
 
 
+DM_FIRST = "A customer who writes privately first: a private case, Meta's own example Messenger delivery"
+
+
+def dm_first_private_case(url: str) -> str:
+    from local.cli import signature_headers
+    event = json.loads((Path(__file__).parents[1] / "events" / "receive_webhook.meta_messenger_message.json")
+                       .read_text())
+    body = event["body"].encode()
+    requests.post(f"{url}/webhooks/meta", data=body, timeout=10,
+                  headers={"content-type": "application/json", **signature_headers("meta", body)})
+    maria, dev = Agent(url, "maria"), Agent(url, "dev-triage")
+    case_id = maria.open_case_on("meta")
+    case = maria.waiting_for(case_id, "acknowledge")
+    thread = maria.private_messages(case_id)
+    note(DM_FIRST, f"listed as {case['visibility']}, read as {case['intent']}; public text: {case['text'] or 'none'}; "
+                   f"on the private route: {len(thread['privateMessages'])} message, "
+                   f"\"{thread['privateMessages'][0]['text']}\"")
+    maria.act(case_id, "acknowledge", replyText="Hi! Sorry to hear order A1 needs sorting. Could you tell us the "
+                                                "email address you ordered with? We'll take it from there.")
+    dev.waiting_for(case_id, "claim")
+    dev.act(case_id, "claim", owner="dev")
+    dev.waiting_for(case_id, "resolve")
+    dev.act(case_id, "resolve", summary="Order A1 re-sent to the customer's address",
+            publicNote="Your order A1 is on its way again, with tracking in your email. Thanks for your patience!")
+    maria.waiting_for(case_id, "follow-up")
+    maria.act(case_id, "follow-up")
+    maria.wait_until(case_id, lambda c: c["status"] == "CLOSED", "closed")
+    return case_id
+
+
 SCENARIOS = [
     ("A complaint through all five steps", complaint_through_all_five_steps),
     ("A complaint nobody acknowledges", complaint_nobody_acknowledges),
@@ -226,6 +271,7 @@ SCENARIOS = [
     (PILE_ON, pile_on),
     (ECHO, our_reply_echoed),
     (PRAISE, praise_answered_in_public),
+    (DM_FIRST, dm_first_private_case),
 ]
 
 
