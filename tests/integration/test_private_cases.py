@@ -180,3 +180,43 @@ def test_a_public_case_keeps_its_dm_on_the_private_route_and_shows_no_draft_ther
         "ann@example.com please"]
     assert "draftReply" not in thread
     assert private_messages(cloud, "generic-nope").status == 404
+
+
+def test_a_dm_outside_the_hours_gets_the_after_hours_notice_privately(make_cloud, monkeypatch, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from socialcare.cases import clocks
+    from tests.integration.test_care_policy import OFFICE_HOURS
+    # Given office hours with an after-hours notice, and a DM-first customer writing on a Saturday
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(OFFICE_HOURS + "  after_hours_notice: true\n")
+    monkeypatch.setenv("POLICY_FILE", str(policy_file))
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=ZoneInfo("Europe/London"))
+    monkeypatch.setattr(clocks, "now", lambda: saturday)
+    cloud = make_cloud(ACK_SLA_SECONDS=3600, ACK_HARD_LIMIT_SECONDS=7200)
+    case_id = open_private_case(cloud, "9106", "5106", "Is my order A9 coming today?")
+    # Then the notice went to their private conversation, not to any public thread
+    assert cloud.path(case_id)[:5] == ["Open Case", "Is It An Echo?", "Outside Business Hours?",
+                                       "Send After-Hours Notice Privately", "Await Acknowledgement"]
+    [notice] = sent_to(case_id)
+    assert (notice["channel"], notice["target"]) == ("dm", "5106")
+    assert notice["text"].startswith("Thanks for getting in touch. Our team is here Mon-Fri 08:00-18:00")
+
+
+def test_a_private_case_past_the_promise_gets_its_holding_reply_privately(make_cloud):
+    # Given a 3 s promise and a business SLA that runs out after it
+    cloud = make_cloud(ACK_SLA_SECONDS=6, ACK_HARD_LIMIT_SECONDS=60, MAX_ESCALATION_LEVEL=3, PROMISE_SECONDS=3,
+                       PROMISE_WARNING_SECONDS=2, PRE_BREACH_WARNING_SECONDS=0)
+    # When nobody answers a DM-first customer
+    case_id = open_private_case(cloud, "9107", "5107", "My parcel never arrived and nobody answers")
+    case = cloud.wait_for(lambda: (c := show(cloud, case_id))["promiseBreachedAt"] and c, timeout=30,
+                          what="the promise broken")
+    # Then one holding reply in their words went privately, and the case is marked
+    cloud.wait_for(lambda: sent_to(case_id), what="the holding reply")
+    [holding] = sent_to(case_id)
+    assert holding["channel"] == "dm" and holding["key"] == f"{case_id}:holding"
+    assert "your parcel never arrived" in holding["text"]
+    assert "Send Holding Reply Privately" in cloud.path(case_id) and "Post Holding Reply" not in cloud.path(case_id)
+    assert [e["kind"] for e in case["timeline"] if e["event"] == "sent privately"] in ([], ["holding"])
+    assert cloud.iam.denials == []
