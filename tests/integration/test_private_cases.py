@@ -96,6 +96,9 @@ def test_a_messenger_dm_first_case_is_acknowledged_handed_off_resolved_and_follo
     # And the customer's words are in no execution, no agents' message and no public field
     elsewhere = json.dumps([cloud.history(case_id), cloud.notifications("AgentsTopic-inbox"), case], default=str)
     assert "wrote on your page" not in elsewhere
+    # nor is what we wrote to them privately in the execution (it is their conversation)
+    history = json.dumps(cloud.history(case_id), default=str)
+    assert "email address you ordered with" not in history and "refund for order A1" not in history
     assert cloud.iam.denials == []
 
 

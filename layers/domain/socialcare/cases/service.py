@@ -35,7 +35,8 @@ HANDOFF_CONFIRMED = "handoff-confirmation"
 AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER, HANDOFF_CONFIRMED: HANDOFF_CONFIRMATION}
 MESSAGING_WINDOW = timedelta(hours=24)  # Meta answers a customer's message freely within this; X has no window
 HOLDING = "holding"  # the holding reply posted when the wall-clock promise breaks
-PROMISE_KEPT_BY = ("acknowledgement", "answer", "follow-up")  # our responses (a holding reply is not one)
+AGENT_REPLIES = ("acknowledgement", "answer", "follow-up")  # what agents write to the customer
+PROMISE_KEPT_BY = AGENT_REPLIES  # our responses (a holding reply is not one)
 PROMISE_STEPS = (lifecycle.ACKNOWLEDGE, lifecycle.HAND_OFF, lifecycle.RESOLVE, lifecycle.FOLLOW_UP)  # the team's
 
 logger = Logger()
@@ -298,7 +299,12 @@ def send_private(case_id: str, kind: str, text: str | None = None, repo: CasesRe
     hand-off confirmation after they wrote to us; on a private case, every response (the agent's acknowledgement,
     answer and follow-up, the after-hours notice, the holding reply)."""
     repo = _repo(repo)
-    return _respond(load_case(case_id, repo), kind, text, repo, private=True)
+    case = load_case(case_id, repo)
+    if text is None and kind in AGENT_REPLIES:  # a private case's reply comes from the table, not the execution
+        text = case.private_reply
+        if not text:
+            raise InvalidCaseTransitionError(f"case {case_id} has no {kind} to send")
+    return _respond(case, kind, text, repo, private=True)
 
 
 def _withheld_reason(case: CaseRecord, kind: str, text: str | None) -> str:
@@ -496,7 +502,12 @@ def _checked_effects(case: CaseRecord, action: str, fields: dict, agent: str) ->
     reply = _reply_text(action, _with_defaults(case, action, fields))
     if reply:
         guarding.check_reply(case, reply, private=_is_private(case))
-    return _action_effects(case, action, _with_defaults(case, action, fields), agent)
+    updates, output = _action_effects(case, action, _with_defaults(case, action, fields), agent)
+    if _is_private(case):  # the texts for the customer stay in the table: the execution is read by many
+        reply = output.pop("replyText", None)
+        output.pop("publicNote", None)
+        updates = [*updates, CaseRecord.private_reply.set(reply)] if reply else updates
+    return updates, output
 
 
 def _deliver(token: str, action: str, output: dict, fields: dict) -> None:

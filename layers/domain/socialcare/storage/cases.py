@@ -187,6 +187,7 @@ class CasesRepository:
             CaseRecord(case_id, record).delete()
         self.update(case_id, [CaseRecord.private_contact.remove(), CaseRecord.dm_sender_id.remove(),
                               CaseRecord.draft_reply.remove(), CaseRecord.holding_reply.remove(),  # may quote a DM
+                              CaseRecord.private_reply.remove(),
                               CaseRecord.private_data.remove(), CaseRecord.erase_private_at.remove(),
                               CaseRecord.private_erased_at.set(erased_at)])
 

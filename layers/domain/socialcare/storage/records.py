@@ -117,6 +117,7 @@ class CaseRecord(Model):
     promise_since = UnicodeAttribute(null=True)  # the customer's first post still without our public response
     promise_breached_at = UnicodeAttribute(null=True)  # when the wall-clock promise last ran out unanswered
     holding_reply = UnicodeAttribute(null=True)  # the personalised holding reply posted if the promise breaks
+    private_reply = UnicodeAttribute(null=True)  # a private case's latest agent reply, sent from here (not the execution)
     visibility = UnicodeAttribute(null=True)  # "private": opened by a DM, answered only in private (else public)
 
     # a timeline entry (record == TL#...); a private message (record == DM#...): at and private_contact
