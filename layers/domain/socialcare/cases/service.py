@@ -232,7 +232,7 @@ def _keep_promise(case_id: str, clock: dict, repo: CasesRepository) -> dict:
             if repo.add_event(case_id, f"promise-warning:{since}", "promise at risk",
                               {"step": step, "since": since, "limit": limit}):
                 notify.notify_promise(case_id, step, top, f"{hours} promise at risk: case {case_id}",
-                                      _briefing(case, "escalations", f"no public response since {since}; the "
+                                      _briefing(case, "escalations", f"no response since {since}; the "
                                                 f"{hours} promise runs out at {limit}"))
         else:
             breached_at = now_iso()
@@ -240,7 +240,7 @@ def _keep_promise(case_id: str, clock: dict, repo: CasesRepository) -> dict:
                               {"step": step, "since": since, "limit": limit}, at=breached_at):
                 case = repo.update(case_id, [CaseRecord.promise_breached_at.set(breached_at)])
                 notify.notify_promise(case_id, step, top, f"{hours} promise broken: case {case_id}",
-                                      _briefing(case, "escalations", f"no public response since {since}; the "
+                                      _briefing(case, "escalations", f"no response since {since}; the "
                                                 f"{hours} promise ran out at {limit}"), broken=True)
             holding = policy().promise.holding_reply
     at = clocks.now()
@@ -683,9 +683,9 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result = summary(case)
     result["owner"] = case.owner
     result["closedReason"] = case.closed_reason
-    result["publicNote"] = case.public_note
+    result["publicNote"] = None if _is_private(case) else case.public_note  # a private case's note went by DM
     result["dmReceived"] = bool(case.dm_received)
-    result["promiseSince"] = case.promise_since if case.status == lifecycle.OPEN else None  # no public response yet
+    result["promiseSince"] = case.promise_since if case.status == lifecycle.OPEN else None  # no response from us yet
     result["promiseBreachedAt"] = case.promise_breached_at
     received = repo.private_message_times(case_id)  # how many and when, never what they say
     result["privateMessages"] = len(received)
