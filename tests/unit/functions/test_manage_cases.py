@@ -3,6 +3,9 @@ import json
 
 import pytest
 
+from socialcare.cases import lifecycle, service
+from socialcare.storage.cases import CasesRepository
+from socialcare.storage.records import CASE_RECORD, CaseRecord
 from tests.conftest import AGENT, delivery, json_logs, mention, signed_headers
 
 CASE_ID = "generic-post-7001"
@@ -95,6 +98,12 @@ def test_acting_on_an_unknown_case_is_not_found(cloud):
         response = cloud.http("POST", f"/cases/generic-unknown/{action}", json.dumps(body), AGENT)
         assert response.status == 404, action
         assert "generic-unknown" in response.json()["message"]
+
+
+def test_the_private_messages_of_an_unknown_case_are_not_found(cloud):
+    response = cloud.http("GET", "/cases/generic-unknown/private-messages", headers=AGENT)
+    assert response.status == 404
+    assert "generic-unknown" in response.json()["message"]
 
 
 # -- acting on a waiting case ------------------------------------------------------------------------------------
@@ -212,3 +221,30 @@ def test_an_acknowledgement_after_the_first_escalation_counts_late_and_other_act
     assert act(cloud, "generic-7002", "claim").status == 409
     # Then the acknowledgement counts late, once, and the refused action counts nothing
     assert added == ["AcknowledgedLate"]
+
+
+# -- a private case's messages -----------------------------------------------------------------------------------
+def test_the_care_team_reads_a_private_cases_messages_and_draft_on_their_own_route(cloud):
+    # Given a private case opened by a Messenger DM, waiting for its acknowledgement, with two messages
+    repo = CasesRepository()
+    repo.open(CaseRecord("meta-m_7003", CASE_RECORD, status=lifecycle.OPEN, deadline="2026-11-23T11:00:00.000Z",
+                         author_key="meta#7003", opened_at="2026-11-23T09:40:00.000Z", platform="meta",
+                         surface="messenger", author_handle="Ann", step=lifecycle.ACKNOWLEDGE, escalation_level=0,
+                         visibility=lifecycle.PRIVATE, draft_reply="Hi Ann, we're so sorry: your parcel is lost."))
+    repo.add_private_message("meta-m_7003", "2026-11-23T09:40:00.000Z", "meta#m_7003", "my parcel is lost")
+    repo.add_private_message("meta-m_7003", "2026-11-23T09:41:00.000Z", "meta#m_7004", "order A1234")
+    # When an agent asks for its private messages
+    response = cloud.http("GET", "/cases/meta-m_7003/private-messages", headers=AGENT)
+    # Then they get what the service's private view says: the thread oldest first and the draft
+    assert response.status == 200
+    assert response.json() == service.private_view("meta-m_7003") == {
+        "caseId": "meta-m_7003", "visibility": "private",
+        "draftReply": "Hi Ann, we're so sorry: your parcel is lost.",
+        "privateMessages": [{"at": "2026-11-23T09:40:00.000Z", "text": "my parcel is lost"},
+                            {"at": "2026-11-23T09:41:00.000Z", "text": "order A1234"}]}
+
+
+def test_a_caller_without_the_agents_credentials_cannot_read_private_messages(cloud):
+    for headers in ({}, {"Authorization": "Bearer not-the-agent-token"}):
+        assert cloud.http("GET", f"/cases/{CASE_ID}/private-messages", headers=headers).status == 401
+    assert manage_cases_calls(cloud) == 0

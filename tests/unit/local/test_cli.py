@@ -1,7 +1,7 @@
 """Mirrors local/cli.py: what a support lead reads at the terminal."""
 import pytest
 
-from local.cli import describe, print_case, print_history
+from local.cli import describe, print_case, print_history, print_thread
 
 CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
         "waitingFor": "acknowledge", "escalationLevel": 0, "hardLimitReached": False,
@@ -72,3 +72,49 @@ def test_a_breach_warning_reads_as_a_deadline_soon():
 ])
 def test_policy_events_read_as_sentences(entry, line):
     assert describe({"at": "2026-11-23T09:50:00.000Z", **entry}) == line
+
+
+# -- private cases -----------------------------------------------------------------------------------------------
+PRIVATE_CASE = {**CASE, "caseId": "meta-m_1", "platform": "meta", "visibility": "private", "text": None,
+                "draftReply": None, "privateMessages": 2,
+                "timeline": [{"at": "2026-11-23T09:40:00.000Z", "event": "case opened", "author": "Dana W",
+                              "private": True}]}
+
+
+def test_show_of_a_private_case_counts_the_messages_and_points_to_the_thread_without_their_words(capsys):
+    print_case(PRIVATE_CASE)
+    out = capsys.readouterr().out
+    assert "  said        (privately: 2 message(s); ./socialcare thread meta-m_1)\n" in out
+    assert "  said        None" not in out
+    assert "    2026-11-23T09:40:00.000Z  case opened: Dana W wrote privately\n" in out
+
+
+def test_show_of_a_public_case_still_prints_what_they_said(capsys):
+    print_case({**CASE, "visibility": "public"})
+    assert "  said        @brand three weeks and my parcel is still in transit\n" in capsys.readouterr().out
+
+
+def test_a_case_opened_by_a_dm_reads_as_written_privately_and_a_post_as_said():
+    assert describe({"event": "case opened", "author": "Dana W", "private": True}) == (
+        "case opened: Dana W wrote privately")
+    assert describe({"event": "case opened", "author": "@dana", "text": "parcel late"}) == (
+        'case opened: @dana said "parcel late"')
+
+
+def test_thread_prints_the_customers_messages_oldest_first_and_the_draft(capsys):
+    # Given a private case's thread as GET /cases/{id}/private-messages returns it
+    print_thread({"caseId": "meta-m_1", "visibility": "private", "draftReply": "Hi Dana, we're so sorry.",
+                  "privateMessages": [{"at": "2026-11-23T09:40:00.000Z", "text": "my parcel is lost"},
+                                      {"at": "2026-11-23T09:42:00.000Z", "text": "order A1234, ann@example.com"}]})
+    # Then the support lead reads every message in the order they came, then the draft to start from
+    assert capsys.readouterr().out == (
+        "case meta-m_1  (private): the customer's private messages, oldest first\n"
+        "  2026-11-23T09:40:00.000Z  my parcel is lost\n"
+        "  2026-11-23T09:42:00.000Z  order A1234, ann@example.com\n"
+        "  draft reply Hi Dana, we're so sorry.\n")
+
+
+def test_thread_without_messages_says_none_and_shows_no_draft(capsys):
+    print_thread({"caseId": "x-1", "visibility": "public", "privateMessages": []})
+    assert capsys.readouterr().out == ("case x-1  (public): the customer's private messages, oldest first\n"
+                                       "  none\n")

@@ -6,15 +6,15 @@ import pytest
 
 from socialcare.assessment import assess
 from socialcare.drafts import acknowledgement, holding_reply, holding_statement
-from socialcare.guardrails import check_public_reply
+from socialcare.guardrails import check_private_reply, check_public_reply, invites_private_message
 from socialcare.models import Author, Mention
 from socialcare.policy import Policy
 
 POLICY = Policy()
 
 
-def draft(text: str, name: str = "Dana Whitfield") -> str:
-    m = Mention("x", "1", "reply", text, Author("1", "@dana", name, 100), "2026-11-22T09:00:00+00:00")
+def draft(text: str, name: str = "Dana Whitfield", kind: str = "reply") -> str:
+    m = Mention("x", "1", kind, text, Author("1", "@dana", name, 100), "2026-11-22T09:00:00+00:00")
     return acknowledgement(m, assess(m, [], POLICY, datetime.now(UTC)))
 
 
@@ -76,3 +76,30 @@ def test_a_holding_reply_is_honest_about_the_wait_in_the_customers_words_and_pas
     assert holding("the app logs me out every five minutes", name="Sam Lee") != text
     assert holding("my order is wrong", name="").startswith(
         'Hi, we\'re sorry we haven\'t got back to you yet about "your order is wrong".')
+
+
+# -- a DM (a private case) ---------------------------------------------------------------------------------------
+COMPLAINT = "three weeks and my parcel is still in transit. Nobody answers my emails."
+
+
+def test_a_complaint_by_dm_asks_for_the_order_or_account_number_and_how_to_reach_them_never_for_a_dm():
+    # Given a complaint the customer sent us as a DM
+    text = draft(COMPLAINT, kind="dm")
+    # Then the draft apologises in their words and asks at once for what the team needs, in the conversation
+    assert text.startswith("Hi Dana, we're so sorry: three weeks and your parcel is still in transit.")
+    assert "your order or account number" in text and "by email or by phone" in text
+    assert not invites_private_message(text) and "DM" not in text
+    assert check_private_reply(text, "x", [], POLICY.guardrails) == []
+
+
+def test_the_same_complaint_in_public_still_invites_a_dm_and_asks_for_no_details():
+    text = draft(COMPLAINT)
+    assert invites_private_message(text) and "order or account number" not in text
+    assert check_public_reply(text, "x", [], POLICY.guardrails) == []
+
+
+def test_something_else_by_dm_is_thanked_and_asked_for_the_details_not_invited_to_a_dm():
+    text = draft("just picked up my order", kind="dm")
+    assert text.startswith("Hi Dana, thanks for getting in touch: just picked up your order. Could you tell us your "
+                           "order or account number")
+    assert not invites_private_message(text)

@@ -1,7 +1,8 @@
-"""Mirrors layers/domain/socialcare/guardrails.py: a table of realistic replies, good and bad."""
+"""Mirrors layers/domain/socialcare/guardrails.py: a table of realistic replies, good and bad, in public and in
+private."""
 import pytest
 
-from socialcare.guardrails import check_public_reply
+from socialcare.guardrails import check_private_reply, check_public_reply, without_personal_details
 from socialcare.policy import Guardrails
 
 RULES = Guardrails()
@@ -96,3 +97,48 @@ def test_an_echo_is_our_reply_repeated_not_a_customer_in_their_own_words():
 def test_a_reply_that_already_invites_a_private_message(reply, invites):
     from socialcare.guardrails import invites_private_message
     assert invites_private_message(reply) is invites
+
+
+# -- private replies (a private case: the customer wrote to us privately first) -------------------------------------
+def broken_privately(text: str, surface: str = "messenger", recent=(), rules: Guardrails = RULES) -> list[tuple]:
+    return [(r.rule, r.words) for r in check_private_reply(text, surface, recent, rules)]
+
+
+def test_a_private_reply_may_ask_for_the_details_a_public_one_must_not():
+    # Given a reply asking for an email address and an order number
+    reply = "Could you share your email address and order number?"
+    # When it is checked as a private reply, and as a public one
+    # Then the private conversation may ask for them; the customer's public thread may not
+    assert broken_privately(reply) == []
+    assert [rule for rule, _ in broken(reply, "messenger")] == ["personal data in public"]
+
+
+@pytest.mark.parametrize(("reply", "words"), [
+    ("So sorry about this. Please call our customer service line on weekdays.",
+     "call our customer service line on weekdays"),
+    ("Sorry! Ring 0800 123 4567 and we'll fix it.", "0800 123 4567"),
+])
+def test_a_private_reply_still_may_not_send_the_customer_to_a_phone_line(reply, words):
+    assert ("phone redirect", words) in broken_privately(reply)
+
+
+def test_a_private_reply_that_is_a_near_copy_of_a_reply_to_someone_else_is_canned():
+    copy = RECENT[0].replace("Sam", "Jo")
+    [(rule, words)] = broken_privately(copy, recent=RECENT)
+    assert rule == "canned reply" and words.startswith("Hi Sam, so sorry your kettle")
+
+
+@pytest.mark.parametrize(("surface", "limit"), [("messenger", 2000), ("instagram", 1000), ("x", 10_000)])
+def test_a_private_reply_stays_within_the_conversations_length_not_the_public_posts(surface, limit):
+    # Given replies at and one past the private limit of the surface (Instagram DMs are shorter than its comments,
+    # X DMs far longer than its posts)
+    at_limit, too_long = ("Sorry about the wait. " * 500)[:limit], ("Sorry about the wait. " * 500)[:limit + 1]
+    # Then the one at the limit goes, and the one past it is refused naming its length
+    assert broken_privately(at_limit, surface) == []
+    assert broken_privately(too_long, surface) == [("too long", f"{limit + 1} characters")]
+
+
+def test_a_private_reply_is_remembered_without_its_email_order_or_phone_number_but_with_its_other_words():
+    reply = "Thanks Ann, we emailed ann@example.com about order A1234; call 0800 123 4567 if easier."
+    assert without_personal_details(reply) == "Thanks Ann, we emailed … about order … call … … … if easier."
+    assert without_personal_details("Glad we could help, Ann!") == "Glad we could help, Ann!"

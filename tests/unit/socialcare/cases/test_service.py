@@ -1,12 +1,15 @@
 """Mirrors layers/domain/socialcare/cases/service.py, for the customer's private thread: every DM kept in order on its
 case, the owner's team told of one that comes after the hand-off, the case view counting them without their words, and
-the triage briefing carrying them all. On the tables and topics of template.yaml, in moto."""
+the triage briefing carrying them all; and for private cases (opened by a DM, answered only in private). On the tables
+and topics of template.yaml, in moto."""
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from socialcare.cases import lifecycle, service
+from socialcare.cases import clocks, lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
+from socialcare.platforms.base import PostReceipt
 from socialcare.storage.cases import CasesRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
 
@@ -111,3 +114,110 @@ def test_a_case_from_before_the_thread_briefs_triage_with_the_dm_it_kept(repo, s
     service.await_action(case_id, lifecycle.HAND_OFF, "token-s8", 0, repo)
     [handed] = [n["message"] for n in triage_heard(shared_cloud, case_id)]
     assert (handed["privateMessages"], handed["privateContact"]) == ([{"at": None, "text": FIRST}], FIRST)
+
+
+# -- private cases ---------------------------------------------------------------------------------------------------
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+DRAFT = "Hi Ann, we're so sorry: your parcel is lost. Could you tell us your order or account number?"
+ANSWER = "Thanks Ann, the refund for order A1234 went to ann@example.com today."
+
+
+class Outbox:
+    """The platform as _post_once reaches it: every private message sent, with whether it went as a human agent's."""
+
+    def __init__(self):
+        self.sent: list[dict] = []
+
+    def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
+        self.sent.append({"to": author_id, "text": text, "humanAgent": human_agent})
+        return PostReceipt(f"m_{len(self.sent)}")
+
+
+@pytest.fixture
+def outbox(monkeypatch) -> Outbox:
+    sent = Outbox()
+    monkeypatch.setattr(service.platforms, "outbound", lambda platform: sent)
+    monkeypatch.setattr(clocks, "now", lambda: NOW)
+    return sent
+
+
+def a_private_case(repo: CasesRepository, case_id: str, step: str = lifecycle.ACKNOWLEDGE, *dms: str,
+                   **fields) -> str:
+    """A case a customer opened with a DM on Messenger: no public summary, their messages in the thread."""
+    repo.open(CaseRecord(case_id, CASE_RECORD, status=lifecycle.OPEN, deadline="2026-11-23T11:00:00.000Z",
+                         author_key=f"meta#{case_id}", opened_at="2026-11-22T09:30:00.000Z", platform="meta",
+                         surface="messenger", author_handle="Ann", step=step, escalation_level=0, team="deliveries",
+                         visibility=lifecycle.PRIVATE, dm_received=True, dm_sender_id="6001", **fields))
+    for n, at in enumerate(dms):
+        repo.add_private_message(case_id, at, f"meta#{case_id}-dm-{n}", f"message sent at {at}")
+    return case_id
+
+
+@pytest.mark.parametrize("last_dm_at, human_agent", [("2026-11-22T09:59:00.000Z", True),
+                                                     ("2026-11-22T10:01:00.000Z", False)])
+def test_an_agents_private_answer_goes_as_a_human_agents_once_the_customers_last_dm_is_24_hours_old(
+        repo, outbox, last_dm_at, human_agent):
+    # Given a private case whose customer wrote three days ago, and last 24 h 1 min (or 23 h 59 min) ago
+    case_id = a_private_case(repo, f"meta-p1-{human_agent}", lifecycle.RESOLVE, "2026-11-20T10:00:00.000Z",
+                             last_dm_at)
+    # When an agent's answer is sent privately
+    result = service.send_private(case_id, "answer", ANSWER, repo)
+    # Then it goes to the customer's id, tagged as a human agent's only past the window
+    assert result == {"kind": "answer", "platformPostId": "m_1"}
+    assert outbox.sent == [{"to": "6001", "text": ANSWER, "humanAgent": human_agent}]
+
+
+def test_an_automatic_private_notice_never_goes_as_a_human_agents(repo, outbox):
+    # Given a private case whose customer's last DM is two days old
+    case_id = a_private_case(repo, "meta-p2", lifecycle.ACKNOWLEDGE, "2026-11-21T10:00:00.000Z",
+                             holding_reply="Hi Ann, we're sorry we haven't got back to you yet.")
+    # When the holding reply (no agent's text) is sent privately
+    service.send_private(case_id, "holding", None, repo)
+    # Then no tag: HUMAN_AGENT is for a person's answer only
+    assert outbox.sent == [{"to": "6001", "text": "Hi Ann, we're sorry we haven't got back to you yet.",
+                            "humanAgent": False}]
+
+
+def test_the_timeline_says_a_private_answer_was_sent_but_never_what_it_said(repo, outbox):
+    case_id = a_private_case(repo, "meta-p3", lifecycle.RESOLVE, "2026-11-23T09:00:00.000Z")
+    service.send_private(case_id, "answer", ANSWER, repo)
+    view = service.view(case_id, repo)
+    [sent] = [entry for entry in view["timeline"] if entry["event"] == "sent privately"]
+    assert {key: value for key, value in sent.items() if key != "at"} == {
+        "event": "sent privately", "kind": "answer", "platformPostId": "m_1"}
+    assert "A1234" not in json.dumps(view) and "ann@example.com" not in json.dumps(view)
+
+
+def test_the_care_team_reads_a_private_cases_thread_oldest_first_with_the_draft_to_start_from(repo):
+    # Given a private case waiting for its acknowledgement, its messages stored out of the order they came in
+    case_id = a_private_case(repo, "meta-p4", lifecycle.ACKNOWLEDGE, "2026-11-23T09:42:00.000Z",
+                             "2026-11-23T09:41:00.000Z", draft_reply=DRAFT)
+    # When the care team reads its private messages
+    thread = service.private_view(case_id, repo)
+    # Then every message is there, oldest first, and the draft (which quotes them) with them
+    assert thread == {"caseId": case_id, "visibility": "private", "draftReply": DRAFT, "privateMessages": [
+        {"at": "2026-11-23T09:41:00.000Z", "text": "message sent at 2026-11-23T09:41:00.000Z"},
+        {"at": "2026-11-23T09:42:00.000Z", "text": "message sent at 2026-11-23T09:42:00.000Z"}]}
+
+
+def test_the_private_draft_is_shown_only_while_a_private_case_waits_for_its_acknowledgement(repo):
+    resolving = a_private_case(repo, "meta-p5", lifecycle.RESOLVE, "2026-11-23T09:41:00.000Z", draft_reply=DRAFT)
+    assert "draftReply" not in service.private_view(resolving, repo)
+    public = a_case(repo, "generic-p6", lifecycle.ACKNOWLEDGE, draft_reply="Hi Ann, so sorry. Could you DM us?")
+    assert service.private_view(public, repo) == {"caseId": public, "visibility": "public", "privateMessages": []}
+    assert service.view(public, repo)["draftReply"] == "Hi Ann, so sorry. Could you DM us?"
+
+
+def test_the_case_view_of_a_private_case_says_so_and_has_no_draft_quoting_the_dm(repo):
+    case_id = a_private_case(repo, "meta-p7", lifecycle.ACKNOWLEDGE, "2026-11-23T09:41:00.000Z", draft_reply=DRAFT)
+    view = service.view(case_id, repo)
+    assert (view["visibility"], view["privateMessages"], view["text"]) == ("private", 1, None)
+    assert "draftReply" not in view and "parcel is lost" not in json.dumps(view)
+
+
+def test_a_private_case_answered_in_one_message_closes_as_answered_privately(repo):
+    private = a_private_case(repo, "meta-p8", lifecycle.ACKNOWLEDGE, "2026-11-23T09:41:00.000Z")
+    public = a_case(repo, "generic-p9", lifecycle.ACKNOWLEDGE)
+    assert service.close(private, "answered", repo=repo)["reason"] == "answered privately"
+    assert service.close(public, "answered", repo=repo)["reason"] == "answered in public"
+    assert repo.get(private).closed_reason == "answered privately"

@@ -522,6 +522,27 @@ def test_a_message_is_sent_with_the_send_api_as_a_response(platform):
 
 
 @responses.activate
+def test_a_persons_answer_after_the_24_hour_window_goes_with_the_human_agent_tag(platform):
+    # Given the customer's last message is more than 24 hours old
+    responses.post(f"{GRAPH_URL}/{PAGE}/messages", json={"recipient_id": PSID, "message_id": "m_tagged_1"})
+    # When an agent's answer is sent as a human agent's
+    receipt = platform.send_private(PSID, "Your refund is on its way", "meta-1:answer", human_agent=True)
+    # Then it goes as a tagged message, not as a response within the window
+    assert receipt == PostReceipt("m_tagged_1")
+    assert sent(responses.calls[0]) == ("POST", f"{GRAPH_URL}/{PAGE}/messages", {
+        "recipient": {"id": PSID}, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT",
+        "message": {"text": "Your refund is on its way"}}, f"Bearer {PAGE_TOKEN}")
+
+
+@responses.activate
+def test_a_message_within_the_window_carries_no_tag(platform):
+    responses.post(f"{GRAPH_URL}/{PAGE}/messages", json={"recipient_id": PSID, "message_id": "m_sent_3"})
+    platform.send_private(PSID, "Your refund is on its way", "meta-1:answer", human_agent=False)
+    body = sent(responses.calls[0])[2]
+    assert body["messaging_type"] == "RESPONSE" and "tag" not in body
+
+
+@responses.activate
 def test_without_a_configured_page_the_token_s_own_page_is_used(platform, monkeypatch):
     monkeypatch.delenv("META_PAGE_ID")
     settings.cache_clear()
