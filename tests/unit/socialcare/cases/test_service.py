@@ -167,6 +167,16 @@ def test_an_agents_private_answer_goes_as_a_human_agents_once_the_customers_last
     assert outbox.sent == [{"to": "6001", "text": ANSWER, "humanAgent": human_agent}]
 
 
+def test_an_agents_reply_kept_on_the_case_is_the_one_sent_and_goes_as_a_human_agents_past_the_window(repo, outbox):
+    # Given a private case whose agent's answer is kept on the case (the execution carries no text), last DM 2 days old
+    case_id = a_private_case(repo, "meta-p1-table", lifecycle.RESOLVE, "2026-11-21T10:00:00.000Z",
+                             private_reply=ANSWER)
+    # When the state machine sends the answer without a text
+    service.send_private(case_id, "answer", None, repo)
+    # Then the agent's text from the case goes, as a person's answer past the window
+    assert outbox.sent == [{"to": "6001", "text": ANSWER, "humanAgent": True}]
+
+
 def test_an_automatic_private_notice_never_goes_as_a_human_agents(repo, outbox):
     # Given a private case whose customer's last DM is two days old
     case_id = a_private_case(repo, "meta-p2", lifecycle.ACKNOWLEDGE, "2026-11-21T10:00:00.000Z",
