@@ -90,9 +90,10 @@ class Guardrails(_Section):
     # characters a public reply may have on each surface (X counts a URL as 23; we count it as written: stricter)
     length_limits: dict[str, int] = {"x": 280, "facebook": 8000, "instagram": 2200, "instagram_mention": 2200,
                                      "google": 4096, "generic": 5000, "sandbox": 5000}
-    # ...and a private reply, by platform or surface (Messenger 2,000; Instagram 1,000; X DMs 10,000)
-    private_length_limits: dict[str, int] = {"x": 10_000, "messenger": 2000, "instagram": 1000, "generic": 5000,
-                                             "sandbox": 5000}
+    # ...and a private reply, by platform or surface (Messenger 2,000; Instagram 1,000; X DMs 10,000); a comment's
+    # author is answered privately in Messenger (facebook) or Instagram (instagram_mention)
+    private_length_limits: dict[str, int] = {"x": 10_000, "messenger": 2000, "facebook": 2000, "instagram": 1000,
+                                             "instagram_mention": 1000, "generic": 5000, "sandbox": 5000}
     canned_similarity: float = Field(default=0.85, gt=0, le=1)  # this alike to a reply to someone else = canned
     canned_window_days: int = Field(default=14, ge=0)  # how far back replies are compared; 0 turns the check off
     extra_personal_data_words: list[str] = []  # the company's own identifiers, e.g. "membership number"
