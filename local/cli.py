@@ -221,7 +221,7 @@ def signature_headers(platform: str, body: bytes) -> dict[str, str]:
 
 def check_policy(path: str | None) -> int:
     """Load the policy as a function's cold start would; print its problems, or what it decides."""
-    from socialcare.policy import PolicyError, load_policy
+    from socialcare.care.policy import PolicyError, load_policy
     try:
         policy = load_policy(path)
     except PolicyError as error:

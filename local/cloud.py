@@ -139,7 +139,7 @@ class LocalCloud:
         user_settable = {name: os.environ[name] for name in self.stack.parameter_variables() if os.environ.get(name)}
         self._set_env({**self.stack.environment(), **user_settable, **self.clock_overrides})
         from socialcare.config import settings
-        from socialcare.policy import policy
+        from socialcare.care.policy import policy
         settings.cache_clear()
         policy.cache_clear()  # POLICY_FILE may name another file for this run
         policy()  # as a function's cold start does: a broken policy file stops here, with its problems listed
@@ -196,7 +196,7 @@ class LocalCloud:
             else:
                 os.environ[name] = value
         from socialcare.config import settings
-        from socialcare.policy import policy
+        from socialcare.care.policy import policy
         settings.cache_clear()
         policy.cache_clear()
 

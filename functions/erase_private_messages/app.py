@@ -3,7 +3,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import retention
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 
 logger = Logger()
 tracer = Tracer()

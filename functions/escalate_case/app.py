@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
 from socialcare.observability import CASE_ID_PATH, ESCALATIONS, annotate_case, escalation_metric
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 
 logger = Logger()
 tracer = Tracer()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.ingest import ingest_mention
 from socialcare.models import Mention
 from socialcare.observability import mention_metric
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 
 logger = Logger()
 tracer = Tracer()

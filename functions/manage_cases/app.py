@@ -29,7 +29,7 @@ from socialcare.errors import (
 )
 from socialcare.http import whole_number
 from socialcare.observability import acknowledgement_metric
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 
 logger = Logger()
 tracer = Tracer()

@@ -5,7 +5,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import service
 from socialcare.observability import CASE_ID_PATH, annotate_case
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 
 logger = Logger()
 tracer = Tracer()

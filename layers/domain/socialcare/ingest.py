@@ -18,12 +18,13 @@ from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from socialcare import drafts, incidents, notify, workflow
-from socialcare.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
+from socialcare import notify, workflow
+from socialcare.care import drafts, incidents
+from socialcare.care.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
 from socialcare.cases import clocks, lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
 from socialcare.models import Mention, case_id_for
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, now_iso
 from socialcare.storage.incidents import Complaint, IncidentsRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from socialcare.business_time import BusinessCalendar
+from socialcare.care.business_time import BusinessCalendar
 from socialcare.cases import lifecycle
 
 WARNING = "warning"  # the wait ends at the warning; the deadline is still ahead

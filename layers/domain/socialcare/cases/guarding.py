@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from socialcare.errors import ReplyRejectedError
-from socialcare.guardrails import check_private_reply, check_public_reply, echoes, without_personal_details
-from socialcare.policy import policy
+from socialcare.care.guardrails import check_private_reply, check_public_reply, echoes, without_personal_details
+from socialcare.care.policy import policy
 from socialcare.storage.records import CaseRecord
 from socialcare.storage.replies import RecentRepliesRepository
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from socialcare.errors import InvalidAuthorError, LinkingOffError
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository
 from socialcare.storage.records import CaseRecord
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from socialcare.policy import policy
+from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository, now_iso
 from socialcare.storage.records import PRIVATE_DATA_HELD, CaseRecord
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
-from socialcare.assessment import PRIORITIES
+from socialcare.care.assessment import PRIORITIES
 from socialcare.cases import clocks, guarding, history, lifecycle, retention
 from socialcare.config import settings
 from socialcare.errors import (
@@ -21,8 +21,8 @@ from socialcare.errors import (
     ReplyRejectedError,
     WaitTimedOutError,
 )
-from socialcare.guardrails import invites_private_message
-from socialcare.policy import policy
+from socialcare.care.guardrails import invites_private_message
+from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
 from socialcare.storage.records import CaseRecord
 

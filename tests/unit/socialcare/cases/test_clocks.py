@@ -2,7 +2,7 @@
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from socialcare.business_time import BusinessCalendar, Interval
+from socialcare.care.business_time import BusinessCalendar, Interval
 from socialcare.cases import clocks, lifecycle
 
 LONDON = ZoneInfo("Europe/London")

@@ -4,7 +4,7 @@ import pytest
 
 from socialcare.cases import guarding
 from socialcare.errors import ReplyRejectedError
-from socialcare.policy import Echoes, Guardrails, Policy
+from socialcare.care.policy import Echoes, Guardrails, Policy
 from socialcare.storage.records import CaseRecord
 
 OURS = "Sam, we're so sorry the kettle arrived with a cracked lid. A new one is on its way today."

@@ -4,7 +4,7 @@ import pytest
 
 from socialcare.cases import history
 from socialcare.errors import InvalidAuthorError, LinkingOffError
-from socialcare.policy import Policy, Privacy
+from socialcare.care.policy import Policy, Privacy
 from socialcare.storage.cases import CasesRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
 

@@ -1,14 +1,14 @@
-"""Mirrors layers/domain/socialcare/drafts.py: drafts name the problem in the customer's words and pass the
+"""Mirrors layers/domain/socialcare/care/drafts.py: drafts name the problem in the customer's words and pass the
 guardrails."""
 from datetime import UTC, datetime
 
 import pytest
 
-from socialcare.assessment import assess
-from socialcare.drafts import acknowledgement, holding_reply, holding_statement
-from socialcare.guardrails import check_private_reply, check_public_reply, invites_private_message
+from socialcare.care.assessment import assess
+from socialcare.care.drafts import acknowledgement, holding_reply, holding_statement
+from socialcare.care.guardrails import check_private_reply, check_public_reply, invites_private_message
 from socialcare.models import Author, Mention
-from socialcare.policy import Policy
+from socialcare.care.policy import Policy
 
 POLICY = Policy()
 

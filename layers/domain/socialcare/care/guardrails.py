@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from socialcare.policy import Guardrails
+from socialcare.care.policy import Guardrails
 
 PERSONAL_DATA = [
     "email address", "e-mail address", "email", "e-mail", "phone number", "mobile number", "telephone number",

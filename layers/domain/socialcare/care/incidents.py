@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from socialcare.policy import Policy
+from socialcare.care.policy import Policy
 from socialcare.storage.incidents import Complaint, IncidentsRepository, Incident
 
 

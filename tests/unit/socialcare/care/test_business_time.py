@@ -1,10 +1,10 @@
-"""Mirrors layers/domain/socialcare/business_time.py: clocks that run only while the team is on duty."""
+"""Mirrors layers/domain/socialcare/care/business_time.py: clocks that run only while the team is on duty."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialcare.business_time import BusinessCalendar, Interval
+from socialcare.care.business_time import BusinessCalendar, Interval
 
 LONDON = ZoneInfo("Europe/London")
 DAY = (Interval(time(8), time(18)),)

@@ -1,9 +1,9 @@
-"""Mirrors layers/domain/socialcare/guardrails.py: a table of realistic replies, good and bad, in public and in
+"""Mirrors layers/domain/socialcare/care/guardrails.py: a table of realistic replies, good and bad, in public and in
 private."""
 import pytest
 
-from socialcare.guardrails import check_private_reply, check_public_reply, without_personal_details
-from socialcare.policy import Guardrails
+from socialcare.care.guardrails import check_private_reply, check_public_reply, without_personal_details
+from socialcare.care.policy import Guardrails
 
 RULES = Guardrails()
 RECENT = [
@@ -82,7 +82,7 @@ def test_every_broken_rule_is_reported():
 
 
 def test_an_echo_is_our_reply_repeated_not_a_customer_in_their_own_words():
-    from socialcare.guardrails import echoes
+    from socialcare.care.guardrails import echoes
     ours = RECENT[0]
     assert echoes(f"@AcmeSupport {ours}", RECENT, 0.9) == ours
     assert echoes(f"lol {ours}", RECENT, 0.9) == ours
@@ -95,7 +95,7 @@ def test_an_echo_is_our_reply_repeated_not_a_customer_in_their_own_words():
     ("Check your inbox for the confirmation email.", False),
 ])
 def test_a_reply_that_already_invites_a_private_message(reply, invites):
-    from socialcare.guardrails import invites_private_message
+    from socialcare.care.guardrails import invites_private_message
     assert invites_private_message(reply) is invites
 
 

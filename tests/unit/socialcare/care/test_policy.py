@@ -1,10 +1,10 @@
-"""Mirrors layers/domain/socialcare/policy.py: the policy file, its defaults and its checks."""
+"""Mirrors layers/domain/socialcare/care/policy.py: the policy file, its defaults and its checks."""
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from socialcare.policy import DEFAULT_POLICY_FILE, Policy, PolicyError, load_policy
+from socialcare.care.policy import DEFAULT_POLICY_FILE, Policy, PolicyError, load_policy
 
 
 def write(tmp_path, text: str):

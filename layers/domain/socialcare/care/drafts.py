@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from socialcare.assessment import Assessment
+from socialcare.care.assessment import Assessment
 from socialcare.models import Mention
 
 MAX_PROBLEM_CHARACTERS = 120  # the rest of a draft is at most 150 characters: together inside X's 280

@@ -1,12 +1,12 @@
-"""Mirrors layers/domain/socialcare/assessment.py: direct or indirect, complaint, help, reach, repeat contact,
+"""Mirrors layers/domain/socialcare/care/assessment.py: direct or indirect, complaint, help, reach, repeat contact,
 flagged authors, topic, team and priority."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from socialcare.assessment import EarlierCase, assess, team_for, topic_of, worth_a_case
+from socialcare.care.assessment import EarlierCase, assess, team_for, topic_of, worth_a_case
 from socialcare.models import Author, Mention
-from socialcare.policy import Policy, Priority, Routing, RoutingRule
+from socialcare.care.policy import Policy, Priority, Routing, RoutingRule
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 POLICY = Policy()
@@ -85,7 +85,7 @@ def test_topic_and_team():
 
 
 def test_a_complaint_found_to_be_part_of_a_pile_on_is_assessed_again_knowing_it():
-    from socialcare.assessment import pile_on_priority
+    from socialcare.care.assessment import pile_on_priority
     assert pile_on_priority({"priority": "normal", "reach": "low", "repeatedContact": False}) == "high"
     assert pile_on_priority({"priority": "high", "reach": "medium", "repeatedContact": True}) == "urgent"
     assert pile_on_priority({"priority": "urgent", "reach": "low"}) == "urgent"

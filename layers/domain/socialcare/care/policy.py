@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from socialcare.business_time import WEEKDAYS, BusinessCalendar, Interval
+from socialcare.care.business_time import WEEKDAYS, BusinessCalendar, Interval
 from socialcare.cases.lifecycle import DISMISS_REASONS
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.yaml")

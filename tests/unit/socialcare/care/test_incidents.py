@@ -1,10 +1,10 @@
-"""Mirrors layers/domain/socialcare/incidents.py (and storage/incidents.py): pile-ons make one incident, alerted
+"""Mirrors layers/domain/socialcare/care/incidents.py (and storage/incidents.py): pile-ons make one incident, alerted
 once. Real DynamoDB semantics from the `cloud` fixture (moto, tables from template.yaml)."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from socialcare.incidents import note_complaint, posted_at
-from socialcare.policy import PileOn, Policy
+from socialcare.care.incidents import note_complaint, posted_at
+from socialcare.care.policy import PileOn, Policy
 from socialcare.storage.incidents import Complaint
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from socialcare.models import Mention
-from socialcare.policy import Policy
+from socialcare.care.policy import Policy
 
 # Kinds that address the brand; the others (a hashtag, a keyword found by search) only name it.
 DIRECT_KINDS = frozenset({"mention", "reply", "quote", "comment", "review", "dm"})
