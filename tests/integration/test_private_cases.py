@@ -104,7 +104,7 @@ def test_a_messenger_dm_first_case_is_acknowledged_handed_off_resolved_and_follo
 
 def test_a_private_reply_may_ask_for_personal_data_but_never_push_a_phone_line(cloud):
     # Given a DM-first complaint
-    case_id = open_private_case(cloud, "9101", "5101", "My card was charged twice for order A7")
+    case_id = open_private_case(cloud, "pc-9101", "5101", "My card was charged twice for order A7")
     # When the agent's reply pushes the customer to a phone line
     refused = act(cloud, case_id, "acknowledge", replyText="Sorry! Please call our customer service line.")
     # Then it is refused with the rule, nothing is sent, and the case keeps waiting
@@ -121,7 +121,7 @@ def test_a_private_reply_may_ask_for_personal_data_but_never_push_a_phone_line(c
 
 def test_a_question_by_dm_answered_in_one_message_closes_the_case(cloud):
     # Given a question sent by DM
-    case_id = open_private_case(cloud, "9102", "5102", "Do you deliver to the islands?")
+    case_id = open_private_case(cloud, "pc-9102", "5102", "Do you deliver to the islands?")
     assert show(cloud, case_id)["intent"] == "question"
     # When the agent answers it
     answer = "Yes, we deliver to every island, usually within three days."
@@ -137,7 +137,7 @@ def test_a_dm_first_case_keeps_the_clocks_escalations_and_priority_of_a_public_o
     # Given short clocks and a DM about a hacked account (urgent words)
     cloud = make_cloud(ACK_SLA_SECONDS=2, ACK_HARD_LIMIT_SECONDS=60, MAX_ESCALATION_LEVEL=3,
                        PRE_BREACH_WARNING_SECONDS=0)
-    case_id = open_private_case(cloud, "9103", "5103", "My account was hacked, my address is 1 Elm St")
+    case_id = open_private_case(cloud, "pc-9103", "5103", "My account was hacked, my address is 1 Elm St")
     # When nobody acknowledges it
     case = cloud.wait_for(lambda: (c := show(cloud, case_id))["escalationLevel"] >= 1 and c, timeout=30,
                           what="level 1")
@@ -158,12 +158,12 @@ def test_a_dm_first_case_keeps_the_clocks_escalations_and_priority_of_a_public_o
 
 def test_the_opening_dm_redelivered_opens_one_case_and_later_dms_join_its_thread(cloud):
     # Given a DM-first case, its opening DM delivered twice by the platform
-    for delivery_id in ("d-9104", "d-9104-retry"):
-        deliver(cloud, mention("9104", "5104", text="Where is my parcel?", kind="dm"), delivery_id=delivery_id)
-    case_id = "generic-9104"
+    for delivery_id in ("d-pc-9104", "d-pc-9104-retry"):
+        deliver(cloud, mention("pc-9104", "5104", text="Where is my parcel?", kind="dm"), delivery_id=delivery_id)
+    case_id = "generic-pc-9104"
     wait_until_waiting(cloud, case_id, "acknowledge")
     # When the customer writes again before anyone answers
-    customer_dm(cloud, "9104-2", author_id="5104", text="It was order B12")
+    customer_dm(cloud, "pc-9104-2", author_id="5104", text="It was order B12")
     # Then there is one case (one execution), its thread both messages in order
     assert [e["name"] for e in cloud.executions()] == [case_id]
     assert [m["text"] for m in private_messages(cloud, case_id).json()["privateMessages"]] == [
@@ -173,10 +173,10 @@ def test_the_opening_dm_redelivered_opens_one_case_and_later_dms_join_its_thread
 
 def test_a_public_case_keeps_its_dm_on_the_private_route_and_shows_no_draft_there(cloud):
     # Given a public complaint whose customer DMs as asked
-    deliver(cloud, mention("9105", "5105"), delivery_id="d-9105")
-    case_id = "generic-9105"
+    deliver(cloud, mention("pc-9105", "5105"), delivery_id="d-pc-9105")
+    case_id = "generic-pc-9105"
     wait_until_waiting(cloud, case_id, "acknowledge")
-    customer_dm(cloud, "9105-dm", author_id="5105", text="ann@example.com please")
+    customer_dm(cloud, "pc-9105-dm", author_id="5105", text="ann@example.com please")
     # Then the private route shows the thread of a public case too, and an unknown case is a 404
     thread = private_messages(cloud, case_id).json()
     assert thread["visibility"] == "public" and [m["text"] for m in thread["privateMessages"]] == [
@@ -198,7 +198,7 @@ def test_a_dm_outside_the_hours_gets_the_after_hours_notice_privately(make_cloud
     saturday = datetime(2026, 11, 28, 11, 0, tzinfo=ZoneInfo("Europe/London"))
     monkeypatch.setattr(clocks, "now", lambda: saturday)
     cloud = make_cloud(ACK_SLA_SECONDS=3600, ACK_HARD_LIMIT_SECONDS=7200)
-    case_id = open_private_case(cloud, "9106", "5106", "Is my order A9 coming today?")
+    case_id = open_private_case(cloud, "pc-9106", "5106", "Is my order A9 coming today?")
     # Then the notice went to their private conversation, not to any public thread
     assert cloud.path(case_id)[:5] == ["Open Case", "Is It An Echo?", "Outside Business Hours?",
                                        "Send After-Hours Notice Privately", "Await Acknowledgement"]
@@ -212,7 +212,7 @@ def test_a_private_case_past_the_promise_gets_its_holding_reply_privately(make_c
     cloud = make_cloud(ACK_SLA_SECONDS=6, ACK_HARD_LIMIT_SECONDS=60, MAX_ESCALATION_LEVEL=3, PROMISE_SECONDS=3,
                        PROMISE_WARNING_SECONDS=2, PRE_BREACH_WARNING_SECONDS=0)
     # When nobody answers a DM-first customer
-    case_id = open_private_case(cloud, "9107", "5107", "My parcel never arrived and nobody answers")
+    case_id = open_private_case(cloud, "pc-9107", "5107", "My parcel never arrived and nobody answers")
     case = cloud.wait_for(lambda: (c := show(cloud, case_id))["promiseBreachedAt"] and c, timeout=30,
                           what="the promise broken")
     # Then one holding reply in their words went privately, and the case is marked
