@@ -44,7 +44,7 @@ def measure(rules: Guardrails | None = None) -> Figures:
     for entry in yaml.safe_load(CORPUS.read_text()):
         check = check_private_reply if entry.get("private") else check_public_reply
         found = {r.rule for r in check(entry["text"], entry.get("surface", "facebook"), entry.get("recent", []),
-                                       rules)}
+                                       rules, to_praise=entry.get("to") == "praise")}
         figures.replies += 1
         if not entry["breaks"]:
             figures.good += 1

@@ -1,14 +1,19 @@
-"""Reply guardrails: what a public reply must never do, checked before it posts (agents' text and automatic notices).
+"""Reply guardrails: what a reply must never do, checked before it goes (agents' text and automatic notices).
 
-- ask for personal data in public (email, phone, address, order or account numbers): invite a private message
+A public reply must not
+- ask for personal data in public (email, phone, address, order or account numbers...): invite a private message
   instead, where the customer chooses how to be reached;
-- push the customer to a phone line ("call our customer service", a phone number);
+- push the customer to a phone line ("give us a call", a phone number);
+- send them off to another channel ("email us at...", "fill in the form on our website", "message us on Facebook");
+- sound dismissive, defensive, blaming or sarcastic ("calm down", "as we already told you", "per our policy",
+  "you should have...", laughing at a complaint, a reply of only emoji to a complaint);
 - be canned: a near-copy of a reply recently sent to someone else;
 - be longer than the platform takes.
 
 A private reply (to a customer who wrote to us privately: a private case) may ask for personal data, since that is
-where contact details belong; it must still not push a phone line, be canned, or be longer than the conversation
-takes. A rejection names the rule and the words.
+where contact details belong, and is already in the channel it should be; the rest holds. The phrases are in
+reply_phrases.py (measured on a labelled corpus: tests/corpus); a company adds its own words in the care policy. A
+rejection names the rule and the words.
 """
 from __future__ import annotations
 
@@ -17,30 +22,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from socialcare.care import reply_phrases as phrases
 from socialcare.care.policy import Guardrails
 
-PERSONAL_DATA = [
-    "email address", "e-mail address", "email", "e-mail", "phone number", "mobile number", "telephone number",
-    "number to call", "contact number", "phone", "address", "postcode", "post code", "zip code", "order number",
-    "order no", "order id", "order #", "account number", "account no", "account id", "card number", "date of birth",
-    "password", "booking reference", "reference number", "tracking number",
-]
-# Asking words, before the data they ask for ("share your email", "what's your order number", "reply with ...")
-_ASKING = (r"(?:share|send|give|post|provide|tell|reply with|comment with|include|drop|leave|need|have|let us know|"
-           r"what(?:'s| is)|can (?:we|i) (?:get|have)|could (?:we|i) (?:get|have)|confirm)")
-# a reply that asks the customer to write privately ("send us a DM", "message us")...
-_PRIVATE_MESSAGE_WORDS = "dm|dms|direct message|private message|pm|message us"
-_INVITES_PRIVATE_MESSAGE = re.compile(rf"\b(?:{_PRIVATE_MESSAGE_WORDS})\b", re.IGNORECASE)
-# ...and a sentence that sends the personal data it names to a private channel
-_PRIVATELY = re.compile(rf"\b(?:{_PRIVATE_MESSAGE_WORDS}|privately|inbox)\b", re.IGNORECASE)
-_PHONE_REDIRECT = re.compile(
-    r"\b(?:call|ring|phone|dial)\s+(?:us|our|the|customer|support|care|a member|the team|\d)[^.!?\n]*"
-    r"|\b(?:customer service|support|care|help)\s*(?:line|hotline|number)\b",
-    re.IGNORECASE)
+_FLAGS = re.IGNORECASE
+_ASKING = re.compile(rf"\b(?:{phrases.ASKING})\b", _FLAGS)
+_NOT_A_REQUEST = re.compile(phrases.NOT_A_REQUEST_BEFORE, _FLAGS)
+_ASKING_FOR_IT = re.compile(phrases.ASKING_FOR_IT, _FLAGS)
+_IN_PUBLIC = re.compile(phrases.IN_PUBLIC, _FLAGS)
+_PRIVATELY = re.compile(phrases.PRIVATELY, _FLAGS)
+_INVITES_PRIVATE_MESSAGE = re.compile(r"\b(?:dm|dms|direct message|private message|pm|message us)\b", _FLAGS)
+_PHONE_REDIRECT = re.compile("|".join(phrases.PHONE_REDIRECT), _FLAGS)
+_PHONE_NOT_A_REDIRECT = re.compile(phrases.PHONE_NOT_A_REDIRECT_BEFORE, _FLAGS)
 _PHONE_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d(?!\w)")
-_SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]?")
-_WORDS = re.compile(r"[a-z0-9']+")
+_CHANNEL_REDIRECT = re.compile("|".join(phrases.CHANNEL_REDIRECT), _FLAGS)
+_TONE = re.compile("|".join(phrases.TONE), _FLAGS)
+_LAUGHING = re.compile("|".join(phrases.LAUGHING), _FLAGS)
+# A sentence ends at ! or ?, at a line break, or at a full stop before a capital ("order no. please" goes on)
+_SENTENCE_BREAK = re.compile(r"(?<=[!?])\s+|(?<=\.)\s+(?=[A-Z\"'(\d])|\n+")
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _DETAIL_WORDS = re.compile(r"\S*[\d@]\S*")
+_WORDS = re.compile(r"[a-z0-9']+")
+ASKING_WINDOW = 60  # characters between the asking word and the data it asks for
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,18 @@ class Rejection:
         return f"{self.rule}: {self.explanation} ({self.words!r})"
 
 
-def check_public_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails) -> list[Rejection]:
+def check_public_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails,
+                       to_praise: bool = False) -> list[Rejection]:
     """Every rule the reply breaks (empty: it may be posted). `recent_replies` are replies the brand sent to other
-    customers within the canned window."""
-    return [*_personal_data_requests(text, rules),
-            *_checks_of_every_reply(text, surface, rules.length_limits, recent_replies, rules)]
+    customers within the canned window; `to_praise`: the customer praised us (a reply of emoji is fine then)."""
+    return [*_personal_data_requests(text, rules), *_channel_redirects(text, rules),
+            *_checks_of_every_reply(text, surface, rules.length_limits, recent_replies, rules, to_praise)]
 
 
-def check_private_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails) -> list[Rejection]:
-    """The rules of a private reply: personal data may be asked for; the rest holds."""
-    return _checks_of_every_reply(text, surface, rules.private_length_limits, recent_replies, rules)
+def check_private_reply(text: str, surface: str, recent_replies: Iterable[str], rules: Guardrails,
+                        to_praise: bool = False) -> list[Rejection]:
+    """The rules of a private reply: personal data may be asked for, and it is the channel; the rest holds."""
+    return _checks_of_every_reply(text, surface, rules.private_length_limits, recent_replies, rules, to_praise)
 
 
 def without_personal_details(text: str) -> str:
@@ -74,8 +79,8 @@ def without_personal_details(text: str) -> str:
 
 
 def _checks_of_every_reply(text: str, surface: str, limits: dict[str, int], recent_replies: Iterable[str],
-                           rules: Guardrails) -> list[Rejection]:
-    rejections = _phone_redirects(text)
+                           rules: Guardrails, to_praise: bool) -> list[Rejection]:
+    rejections = [*_phone_redirects(text), *_tone(text, rules, to_praise)]
     limit = limits.get(surface)
     if limit is not None and len(text) > limit:
         rejections.append(Rejection("too long", f"{len(text)} characters",
@@ -99,27 +104,68 @@ def echoes(text: str, our_replies: Iterable[str], similarity: float) -> str:
     return similar[1] if similar is not None and similar[0] >= similarity else ""
 
 
+def _sentences(text: str) -> list[str]:
+    return [sentence for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]
+
+
+def _extra(words: list[str]) -> str:
+    """A company's own words (policy), as whole words or phrases."""
+    return "|".join(rf"\b{re.escape(word.strip())}\b" for word in words if word.strip())
+
+
 def _personal_data_requests(text: str, rules: Guardrails) -> list[Rejection]:
-    words = sorted({*PERSONAL_DATA, *(w.lower() for w in rules.extra_personal_data_words)}, key=len, reverse=True)
-    data = "|".join(re.escape(w) for w in words)
-    asking = re.compile(rf"\b{_ASKING}\b[^.!?\n]{{0,40}}?\b(?:your|ur|the|an?)\s+(?:{data})(?!\w)", re.IGNORECASE)
-    found = []
-    for sentence in _SENTENCES.findall(text):
-        match = asking.search(sentence)
-        if match and not _PRIVATELY.search(sentence):
-            found.append(Rejection("personal data in public", match.group(0).strip(),
-                                   "never ask for contact or account details in public; invite a private "
-                                   "message where the customer chooses how to be reached"))
+    """A sentence that asks for personal data, unless it asks for it privately only ("DM us your order number")."""
+    data = re.compile("|".join([*(rf"\b(?:{d})(?![a-z])" for d in phrases.PERSONAL_DATA),
+                                *filter(None, [_extra(rules.extra_personal_data_words)])]), _FLAGS)
+    found, named_before = [], False
+    for sentence in _sentences(text):
+        in_public = bool(_IN_PUBLIC.search(sentence))
+        if in_public or not _PRIVATELY.search(sentence):
+            for asking in _ASKING.finditer(sentence):
+                if _NOT_A_REQUEST.search(sentence[max(0, asking.start() - 16):asking.start()]):
+                    continue  # "never share your card number", "we'll confirm your order number", "your comment"
+                asked = data.search(sentence, asking.start(), asking.end() + ASKING_WINDOW)
+                if asked is None and named_before and in_public:  # "...your order number. Please post it here."
+                    asked = _ASKING_FOR_IT.match(sentence, asking.end())
+                if asked:
+                    found.append(Rejection("personal data in public", sentence[asking.start():asked.end()].strip(),
+                                           "never ask for contact or account details in public; invite a private "
+                                           "message where the customer chooses how to be reached"))
+                    break
+        named_before = bool(data.search(sentence))
     return found
 
 
 def _phone_redirects(text: str) -> list[Rejection]:
     found = [Rejection("phone redirect", match.group(0).strip(),
                        "do not send the customer to a phone line; offer a private message and let them choose")
-             for match in _PHONE_REDIRECT.finditer(text)]
+             for match in _PHONE_REDIRECT.finditer(text)
+             if not _PHONE_NOT_A_REDIRECT.search(text[max(0, match.start() - 16):match.start()])]
     found += [Rejection("phone redirect", match.group(0).strip(), "no phone numbers in a reply")
               for match in _PHONE_NUMBER.finditer(text)]
     return found
+
+
+def _channel_redirects(text: str, rules: Guardrails) -> list[Rejection]:
+    extra = _extra(rules.extra_channel_redirect_words)
+    pattern = re.compile(f"{_CHANNEL_REDIRECT.pattern}|{extra}", _FLAGS) if extra else _CHANNEL_REDIRECT
+    return [Rejection("channel redirect", match.group(0).strip(),
+                      "help the customer where they are: answer here, or invite a private message on this "
+                      "platform; do not send them to another channel")
+            for match in pattern.finditer(text)][:1]
+
+
+def _tone(text: str, rules: Guardrails, to_praise: bool) -> list[Rejection]:
+    extra = _extra(rules.extra_tone_words)
+    patterns = [_TONE, *([re.compile(extra, _FLAGS)] if extra else []), *([] if to_praise else [_LAUGHING])]
+    match = next((m for pattern in patterns if (m := pattern.search(text))), None)
+    if match:
+        return [Rejection("tone", match.group(0).strip(), "this sounds dismissive, defensive or sarcastic; write as "
+                          "someone on the customer's side")]
+    if not to_praise and not _LETTERS.search(text):
+        return [Rejection("tone", text.strip(), "a reply of only emoji to a customer with a problem reads as "
+                          "flippant; say something")]
+    return []
 
 
 def _most_similar(text: str, others: Iterable[str]) -> tuple[float, str] | None:
@@ -140,4 +186,5 @@ def _most_similar(text: str, others: Iterable[str]) -> tuple[float, str] | None:
 
 
 def _words(text: str) -> list[str]:
-    return _WORDS.findall(text.lower())
+    """The words compared for the canned check; a number or a date is one word whatever it says ("Friday 15th")."""
+    return ["#" if any(c.isdigit() for c in word) else word for word in _WORDS.findall(text.lower())]

@@ -97,6 +97,8 @@ class Guardrails(_Section):
     canned_similarity: float = Field(default=0.85, gt=0, le=1)  # this alike to a reply to someone else = canned
     canned_window_days: int = Field(default=14, ge=0)  # how far back replies are compared; 0 turns the check off
     extra_personal_data_words: list[str] = []  # the company's own identifiers, e.g. "membership number"
+    extra_channel_redirect_words: list[str] = []  # the company's other channels, e.g. "our careline app"
+    extra_tone_words: list[str] = []  # words the company's voice never uses to a customer, e.g. "dear customer"
 
 
 class Priority(_Section):

@@ -21,7 +21,8 @@ def check_reply(case: CaseRecord, text: str, automatic: bool = False, private: b
     if not automatic and rules.canned_window_days:
         since = (datetime.now(UTC) - timedelta(days=rules.canned_window_days)).isoformat()
         recent = (replies or RecentRepliesRepository()).since(since, not_to=case.author_key or "")
-    rejections = (check_private_reply if private else check_public_reply)(text, surface, recent, rules)
+    rejections = (check_private_reply if private else check_public_reply)(text, surface, recent, rules,
+                                                                           to_praise=case.intent == "praise")
     if rejections:
         raise ReplyRejectedError(rejections)
 
