@@ -311,6 +311,22 @@ def report_transitions() -> None:
     print(f"   A retried task is billed again; {failures} task(s) failed in the happy-path case.")
 
 
+def report_guardrails() -> None:
+    from tests.corpus.measure import BLIND, CORPUS, measure
+    started = time.perf_counter()
+    figures = measure(CORPUS)
+    seconds = time.perf_counter() - started
+    print("\n5. Reply guardrails on the labelled corpus (tests/corpus)")
+    for line in figures.report().splitlines():
+        print(f"   {line}")
+    row("time per reply checked", f"{seconds / figures.replies * 1000:8.2f} ms")
+    blind = measure(BLIND)
+    if blind.replies:
+        print("   The blind set, never used to write the rules:")
+        for line in blind.report().splitlines():
+            print(f"   {line}")
+
+
 def main() -> int:
     print(f"social-care-workflow bench  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"   machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.machine()}")
@@ -319,6 +335,7 @@ def main() -> int:
     report_webhook()
     report_ingest()
     report_transitions()
+    report_guardrails()
     return 0
 
 

@@ -10,7 +10,10 @@ import yaml
 from socialcare.care.guardrails import check_private_reply, check_public_reply
 from socialcare.care.policy import Guardrails
 
-CORPUS = Path(__file__).with_name("replies.yaml")
+# The corpus the rules were written against (a first set, then a held-out set whose misses were then fixed), and a
+# blind set nobody working on the rules has read: the honest measure of how they generalise.
+CORPUS = [Path(__file__).with_name("replies.yaml"), Path(__file__).with_name("replies-holdout.yaml")]
+BLIND = [Path(__file__).with_name("replies-blind.yaml")]
 RULES = ("personal data in public", "phone redirect", "channel redirect", "tone", "canned reply", "too long")
 
 
@@ -38,10 +41,14 @@ class Figures:
         return "\n".join(lines)
 
 
-def measure(rules: Guardrails | None = None) -> Figures:
+def load(files: list[Path]) -> list[dict]:
+    return [entry for file in files if file.exists() for entry in yaml.safe_load(file.read_text())]
+
+
+def measure(files: list[Path] = CORPUS, rules: Guardrails | None = None) -> Figures:
     rules = rules or Guardrails()
     figures = Figures()
-    for entry in yaml.safe_load(CORPUS.read_text()):
+    for entry in load(files):
         check = check_private_reply if entry.get("private") else check_public_reply
         found = {r.rule for r in check(entry["text"], entry.get("surface", "facebook"), entry.get("recent", []),
                                        rules, to_praise=entry.get("to") == "praise")}
@@ -57,8 +64,9 @@ def measure(rules: Guardrails | None = None) -> Figures:
     return figures
 
 
-if __name__ == "__main__":  # python -m tests.corpus.measure: the figures and every miss, to work on the rules
-    result = measure()
+if __name__ == "__main__":  # python -m tests.corpus.measure [blind]: the figures and every miss
+    import sys
+    result = measure(BLIND if sys.argv[1:] == ["blind"] else CORPUS)
     print(result.report())
     for rule, texts in result.missed.items():
         for text in texts:
