@@ -153,7 +153,7 @@ def same_delivery_twice_and_a_second_mention(url: str) -> str:
     return case_id
 
 
-DRAFT_AND_GUARDRAILS = "A draft to start from, a reply the guardrails refuse, the hand-off routed to its team"
+DRAFT_AND_GUARDRAILS = "A draft to start from, replies the guardrails refuse, the hand-off routed to its team"
 
 
 def draft_refused_reply_and_routing(url: str) -> str:
@@ -162,10 +162,11 @@ def draft_refused_reply_and_routing(url: str) -> str:
     case_id = "generic-dana-1"
     draft = maria.waiting_for(case_id, "acknowledge")["draftReply"]
     note(DRAFT_AND_GUARDRAILS, f"the agents' draft: \"{draft}\"")
-    asked = "So sorry Dana! What's your order number and email address?"
-    refused = maria.try_act(case_id, "acknowledge", replyText=asked)
-    rules = "; ".join(f"{r['rule']} ({r['words']!r})" for r in refused.json()["rejections"])
-    note(DRAFT_AND_GUARDRAILS, f"maria tries \"{asked}\" → {refused.status_code}: {rules}; nothing posted")
+    for attempt in ("We apologise. Could you reply here with your order number and email address so we can check?",
+                    "As we've already said, parcels can take 3 weeks. Please fill in the form on our website."):
+        refused = maria.try_act(case_id, "acknowledge", replyText=attempt)
+        rules = "; ".join(f"{r['rule']} ({r['words']!r})" for r in refused.json()["rejections"])
+        note(DRAFT_AND_GUARDRAILS, f"maria tries \"{attempt}\" → {refused.status_code}: {rules}; nothing posted")
     maria.act(case_id, "acknowledge", replyText=draft)
     maria.waiting_for(case_id, "customer-dm")
     dana.post("dana-dm-1", "It's order 5512, email me at dana@example.com", kind="dm")

@@ -58,7 +58,7 @@ CHANNEL_REDIRECT = [
     r"[\w.+-]+@[\w-]+\.[\w.]+",  # an email address of ours
     r"\be-?mail (?:us|it|them|our|the|this|those|your|\w+@)\b", r"\b(?:drop|send|shoot|fire|write) (?:us )?an? e-?mail\b",
     r"\bwrite to us\b", r"\bpo box\b", r"\bin writing\b",
-    r"\bfill(?:ing)? (?:in|out)\b", r"\b(?:contact(?: us)?|complaints?|online|web|request|claims?|returns?|refund|"
+    r"\bfill(?:ing)? (?:in|out)\b(?: (?:the|our|an?) [\w ]{0,30}?form\b(?: on (?:our|the) \w+)?)?", r"\b(?:contact(?: us)?|complaints?|online|web|request|claims?|returns?|refund|"
     r"support|enquiry|inquiry) (?:form|portal)s?\b",
     r"\b(?:raise|open|log|submit|create|file)\s+(?:a |an |this |it |one )?(?:support |new )?(?:ticket|request|case|"
     r"query|complaint)\b", r"\bsubmit one\b",
