@@ -1,10 +1,11 @@
-# make demo | make test | make serve | make bench | make lint | make build | make lock
+# make demo | make test | make serve | make bench | make lint | make build | make lock | make tone-model
 # Python 3.13 is found as a newcomer has it (build/find-python313): python3.13 on PATH, else pyenv's highest 3.13.x,
 # else `uv python find 3.13`. Override with `make PYTHON_313=/path/to/python3.13`.
 PYTHON_313 := $(shell build/find-python313)
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+TRAIN_VENV := .venv-train
 # SAM looks for `python3.13` on PATH: the SAM venv's own bin/python3.13 is the interpreter found above.
 SAM := PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/domain
@@ -15,7 +16,7 @@ export PYTHONTZPATH :=
 
 need-python = @test -n "$(PYTHON_313)" || { echo "Python 3.13 not found. Install Python 3.13: pyenv install 3.13, or uv python install 3.13, or your OS package (python3.13); then run make again." >&2; exit 1; }
 
-.PHONY: setup demo test serve bench lint validate statelint transform build lock clean
+.PHONY: setup demo test serve bench lint validate statelint transform build lock clean tone-model
 
 # Locked with hashes (make lock): the dev venv gets exactly the layer's versions plus the tools.
 $(VENV)/.installed: requirements-dev.txt
@@ -61,6 +62,17 @@ build: $(SAM_VENV)/.installed
 
 lint: statelint validate transform build
 
+# Retrains the reply guardrails' tone model on tests/corpus and writes its weights into the layer (scikit-learn in its
+# own venv: the layer scores the weights in plain Python). Run after changing the corpus; commit the .json.
+$(TRAIN_VENV)/.installed: build/requirements-train.txt
+	$(need-python)
+	$(PYTHON_313) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r build/requirements-train.txt
+	touch $@
+
+tone-model: $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python tools/train_tone_model.py
+
 # Rewrites the three locks from their .in files; pins already there are kept unless LOCK_ARGS=--upgrade
 # (or --upgrade-package NAME). The layer is resolved for Lambda (aarch64, 3.13) within the dev lock's versions.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.13 \
@@ -70,6 +82,7 @@ lock: setup
 	$(UV_COMPILE) --python-platform aarch64-manylinux2014 layers/domain/requirements.in \
 		-c requirements-dev.txt -o layers/domain/requirements.txt
 	$(UV_COMPILE) --universal build/requirements-sam.in -o build/requirements-sam.txt
+	$(UV_COMPILE) --universal build/requirements-train.in -o build/requirements-train.txt
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(TRAIN_VENV) .aws-sam

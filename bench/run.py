@@ -320,11 +320,13 @@ def report_guardrails() -> None:
     for line in figures.report().splitlines():
         print(f"   {line}")
     row("time per reply checked", f"{seconds / figures.replies * 1000:8.2f} ms")
-    blind = measure(BLIND)
-    if blind.replies:
-        print("   The blind set, never used to write the rules:")
-        for line in blind.report().splitlines():
-            print(f"   {line}")
+    from socialcare.care.policy import Guardrails
+    for label, rules in (("", None), (", with the tone model on (policy tone_model: true)", Guardrails(tone_model=True))):
+        blind = measure(BLIND, rules)
+        if blind.replies:
+            print(f"   The blind set, never used to write the rules{label}:")
+            for line in blind.report().splitlines():
+                print(f"   {line}")
 
 
 def main() -> int:

@@ -24,6 +24,7 @@ from difflib import SequenceMatcher
 
 from socialcare.care import reply_phrases as phrases
 from socialcare.care.policy import Guardrails
+from socialcare.care.tone_model import tone_model
 
 _FLAGS = re.IGNORECASE
 _ASKING = re.compile(rf"\b(?:{phrases.ASKING})\b", _FLAGS)
@@ -156,6 +157,8 @@ def _channel_redirects(text: str, rules: Guardrails) -> list[Rejection]:
 
 
 def _tone(text: str, rules: Guardrails, to_praise: bool) -> list[Rejection]:
+    """The phrases first (they name the words); then the tone model, which reads the whole reply (it names the
+    sentence that reads worst)."""
     extra = _extra(rules.extra_tone_words)
     patterns = [_TONE, *([re.compile(extra, _FLAGS)] if extra else []), *([] if to_praise else [_LAUGHING])]
     match = next((m for pattern in patterns if (m := pattern.search(text))), None)
@@ -165,6 +168,13 @@ def _tone(text: str, rules: Guardrails, to_praise: bool) -> list[Rejection]:
     if not to_praise and not _LETTERS.search(text):
         return [Rejection("tone", text.strip(), "a reply of only emoji to a customer with a problem reads as "
                           "flippant; say something")]
+    if rules.tone_model:
+        model = tone_model()
+        threshold = rules.tone_model_threshold or model.threshold
+        if model.probability(text) >= threshold:
+            worst = max(_sentences(text), key=model.probability)
+            return [Rejection("tone", worst.strip()[:120], "this reads as dismissive, blaming or sarcastic (the tone "
+                              "model); write as someone on the customer's side")]
     return []
 
 

@@ -99,6 +99,10 @@ class Guardrails(_Section):
     extra_personal_data_words: list[str] = []  # the company's own identifiers, e.g. "membership number"
     extra_channel_redirect_words: list[str] = []  # the company's other channels, e.g. "our careline app"
     extra_tone_words: list[str] = []  # words the company's voice never uses to a customer, e.g. "dear customer"
+    # the trained tone model reads what the phrases miss (tools/train_tone_model.py): off by default, since it still
+    # refuses some short good replies ("Thanks Ann, we have your messages."); docs/care-policy.md has its figures
+    tone_model: bool = False
+    tone_model_threshold: float | None = Field(default=None, gt=0, lt=1)  # None: the one trained for few refusals
 
 
 class Priority(_Section):

@@ -103,7 +103,7 @@ TONE = [
     r"\b(?:contract|terms) you (?:signed|agreed)\b",
     # blame
     r"\byou should(?: have|'ve| of)\b", r"\bif you(?:'d| had) (?:bothered|checked|read|looked|paid attention|"
-    r"listened|followed)\b", r"\bwhich you(?:'d| would) have\b", r"\byour (?:own )?fault\b", r"\bthat'?s on you\b",
+    r"listened|followed)\b", r"\bwhich you(?:'d| would) have\b", r"(?<!not )(?<!n't )\byour (?:own )?fault\b", r"\bthat'?s on you\b",
     r"\bnot (?:our|my) (?:problem|fault|responsibility|issue)\b", r"\bnot us\b", r"\bblaming us\b",
     r"\byou (?:chose|picked|selected) the (?:cheapest|wrong)\b", r"\bwe don'?t control\b",
     r"\bclearly (?:says|stated|states|explained|shown|marked|written|displayed)\b", r"\bit clearly\b",
