@@ -125,7 +125,9 @@ class Priority(_Section):
     # the escalation tier that hears of a new case at once, by priority (0 = the agents only)
     first_tier: dict[str, int] = {"urgent": 2, "high": 1, "normal": 0, "low": 0}
     flag_after_dismissals: int = Field(default=2, ge=1)  # this many cases dismissed as below = flagged author
-    flag_reasons: list[str] = ["abusive", "baseless"]
+    flag_reasons: list[str] = ["abusive", "baseless", "troll"]
+    # the highest escalation tier a flagged author's case reaches (0: no tier, the team only): it never pages leadership
+    flagged_max_escalation_level: int = Field(default=1, ge=0)
 
     @field_validator("flag_reasons")
     @classmethod

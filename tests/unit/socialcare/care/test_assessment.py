@@ -56,6 +56,11 @@ def test_an_author_with_a_record_of_abusive_or_baseless_posts_is_flagged():
     assert assess(mention("x"), history[:1], strict, NOW).flagged
 
 
+def test_trolling_counts_towards_the_flag_by_default():
+    flagged = assess(mention("lol"), [earlier(10, "troll"), earlier(20, "troll")], POLICY, NOW)
+    assert flagged.flagged_reason == "2 earlier cases dismissed as troll"
+
+
 @pytest.mark.parametrize(("kind", "text", "followers", "cased"), [
     ("mention", "nice", 10, True),                              # addressed to the brand: always a case
     ("review", "meh", 10, True),

@@ -103,6 +103,16 @@ def test_flag_reasons_must_be_dismiss_reasons(tmp_path):
         load_policy(write(tmp_path, "priority: {flag_reasons: [abusive, rude]}\n"))
 
 
+def test_trolls_count_towards_the_flag_and_a_flagged_authors_case_climbs_to_level_one_by_default(tmp_path):
+    rules = load_policy(write(tmp_path, "")).priority
+    assert (rules.flag_reasons, rules.flagged_max_escalation_level) == (["abusive", "baseless", "troll"], 1)
+    assert load_policy(write(tmp_path, "priority: {flagged_max_escalation_level: 0}\n")
+                       ).priority.flagged_max_escalation_level == 0
+    with pytest.raises(PolicyError, match="priority.flagged_max_escalation_level: Input should be greater than or "
+                                          "equal to 0"):
+        load_policy(write(tmp_path, "priority: {flagged_max_escalation_level: -1}\n"))
+
+
 def test_linking_accounts_is_on_unless_the_policy_turns_it_off(tmp_path):
     assert Policy().privacy.link_accounts is True
     assert load_policy(write(tmp_path, "privacy: {link_accounts: false}\n")).privacy.link_accounts is False
