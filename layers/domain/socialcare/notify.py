@@ -1,5 +1,6 @@
 """Notifications to the three SNS topics. The escalations topic carries the level as a message attribute, so each
-tier (lead, manager, executive...) subscribes with a filter policy on it."""
+tier (lead, manager, executive...) subscribes with a filter policy on it. Level 0 is no tier: what would go to a tier
+at level 0 (a flagged author's case when the care policy caps theirs at 0) goes to the team that owns the step."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ from functools import lru_cache
 
 import boto3
 
+from socialcare.cases.lifecycle import NOTIFIED_TEAM
 from socialcare.config import settings
 
 
@@ -51,10 +53,21 @@ def notify_private_message(case_id: str, step: str, message: dict) -> str:
                     _team_attributes("triage", case_id, step, message))
 
 
+def _publish_to_tier(level: int, case_id: str, step: str, subject: str, message: dict,
+                     attributes: dict[str, str | int]) -> str:
+    """The tier at `level` on the escalations topic; at level 0 the step's team (the agents when it has none), so a
+    hard limit or a refused post still reaches someone."""
+    if level >= 1:
+        return _publish(settings().escalations_topic_arn, subject, message,
+                        {"level": level, "step": step, **attributes, "caseId": case_id})
+    team = NOTIFIED_TEAM.get(step) or "agents"
+    return _publish(_team_topic(team), subject, message,
+                    {**attributes, **_team_attributes(team, case_id, step, message)})
+
+
 def notify_escalation(case_id: str, step: str, level: int, hard_limit_reached: bool, message: dict) -> str:
     subject = f"{'HARD LIMIT' if hard_limit_reached else f'Escalation {level}'}: case {case_id} ({step})"
-    return _publish(settings().escalations_topic_arn, subject, message,
-                    {"level": level, "step": step, "hardLimit": hard_limit_reached, "caseId": case_id})
+    return _publish_to_tier(level, case_id, step, subject, message, {"hardLimit": hard_limit_reached})
 
 
 def notify_priority(case_id: str, step: str, level: int, priority: str, message: dict) -> str:
@@ -70,16 +83,16 @@ def notify_breach_warning(case_id: str, step: str, level: int, team: str | None,
     if level == 0 and team:
         return _publish(_team_topic(team), subject, {**message, "warning": True},
                         {**_team_attributes(team, case_id, step, message), "warning": True})
-    return _publish(settings().escalations_topic_arn, subject, {**message, "warning": True},
-                    {"level": max(level, 1), "step": step, "hardLimit": False, "warning": True, "caseId": case_id})
+    return _publish_to_tier(level, case_id, step, subject, {**message, "warning": True},
+                            {"hardLimit": False, "warning": True})
 
 
 def notify_promise(case_id: str, step: str, level: int, subject: str, message: dict, broken: bool = False) -> str:
-    """The wall-clock promise to the customer is at risk, or broke: the top tier hears it (its `level`), whatever rung
-    the business ladder is on."""
+    """The wall-clock promise to the customer is at risk, or broke: the top tier hears it (its `level`; a flagged
+    author's case: the policy's cap), whatever rung the business ladder is on."""
     state = "broken" if broken else "at-risk"
-    return _publish(settings().escalations_topic_arn, subject, {**message, "promise": state},
-                    {"level": level, "step": step, "hardLimit": False, "promise": state, "caseId": case_id})
+    return _publish_to_tier(level, case_id, step, subject, {**message, "promise": state},
+                            {"hardLimit": False, "promise": state})
 
 
 def notify_incident(incident_id: str, topic: str, authors: int, case_ids: list[str], holding_statement: str) -> str:
@@ -90,8 +103,8 @@ def notify_incident(incident_id: str, topic: str, authors: int, case_ids: list[s
                     {"level": 1, "step": "INCIDENT", "hardLimit": False, "incident": True, "caseId": incident_id})
 
 
-def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message: dict) -> str:
-    """A platform refused one of our posts for good: the first tier hears it (someone may post by hand)."""
-    return _publish(settings().escalations_topic_arn, f"Post refused: case {case_id} ({kind})",
-                    {**message, "refusedPost": kind, "refusal": reason},
-                    {"level": 1, "step": step, "hardLimit": False, "refused": True, "caseId": case_id})
+def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message: dict, level: int = 1) -> str:
+    """A platform refused one of our posts for good: the first tier hears it (someone may post by hand; a flagged
+    author's case capped at 0: the step's team)."""
+    return _publish_to_tier(level, case_id, step, f"Post refused: case {case_id} ({kind})",
+                            {**message, "refusedPost": kind, "refusal": reason}, {"hardLimit": False, "refused": True})

@@ -33,3 +33,22 @@ def test_each_tier_hears_its_level_and_the_leads_hear_incidents(cloud):
     assert received(cloud, manager) == [("x-1", "Escalation 2: case x-1 (ACKNOWLEDGE)"),
                                         ("x-9", "Urgent case x-9 (ACKNOWLEDGE)")]
     assert received(cloud, leads) == [("incident-app-1", "Incident: 3 people about app")]
+
+
+def test_level_zero_is_no_tier_what_would_go_there_goes_to_the_team_that_owns_the_step(cloud):
+    # Given a flagged author's case under a cap of 0: its hard limit, promise alert and refused post reach no tier
+    tiers = subscribe(cloud, "EscalationsTopic", "every-tier", {"level": [{"numeric": [">=", 0]}]})
+    notify.notify_escalation("x-1", "ACKNOWLEDGE", 0, True, {"caseId": "x-1"})
+    notify.notify_promise("x-1", "ACKNOWLEDGE", 0, "24-hour promise broken: case x-1", {"caseId": "x-1"}, broken=True)
+    notify.notify_escalation("x-2", "HAND_OFF", 0, True, {"caseId": "x-2", "team": "deliveries"})
+    notify.notify_refused_post("x-3", "REQUEST_DM", "handoff-confirmation", "blocked", {"caseId": "x-3"}, level=0)
+    assert cloud.notifications(tiers) == []
+    # Then the agents (acknowledge; a step no team owns) and the case's triage team hear them instead
+    agents = [(n["attributes"]["caseId"], n["subject"], n["attributes"].get("hardLimit"))
+              for n in cloud.notifications("AgentsTopic-inbox")]
+    assert agents == [("x-1", "HARD LIMIT: case x-1 (ACKNOWLEDGE)", "true"),
+                      ("x-1", "24-hour promise broken: case x-1", "false"),
+                      ("x-3", "Post refused: case x-3 (handoff-confirmation)", "false")]
+    [triage] = cloud.notifications("TriageTopic-inbox")
+    assert (triage["attributes"]["team"], triage["subject"]) == ("deliveries", "HARD LIMIT: case x-2 (HAND_OFF)")
+    assert "level" not in triage["attributes"]

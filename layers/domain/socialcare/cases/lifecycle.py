@@ -78,18 +78,18 @@ class Escalation:
     hard_limit_reached: bool
 
 
-def escalate_or_remind(step: str, level: int, clocks: Clocks) -> Escalation:
+def escalate_or_remind(step: str, level: int, clocks: Clocks, cap: int | None = None) -> Escalation:
     """The rung after a missed deadline at `level`. Past the last rung the hard limit is reached: the level stays at
     the maximum and the top tier is told again (once a day, or every window if that is longer) until someone acts,
-    so no case is ever dropped.
+    so no case is ever dropped. A `cap` (a flagged author's case) ends the ladder lower: its hard limit is at the cap.
     The DM wait is the customer's turn: one reminder (level 1), then its limit (hand off without private contact)."""
     if step == REQUEST_DM:
         return Escalation(level=1, seconds=clocks.dm_wait, hard_limit_reached=level >= 1)
-    window = escalation_window(step, clocks)
-    if level < clocks.max_escalation_level:
+    window = escalation_window(step, clocks)  # the rungs keep their spacing: a capped ladder only ends sooner
+    top = clocks.max_escalation_level if cap is None else min(cap, clocks.max_escalation_level)
+    if level < top:
         return Escalation(level=level + 1, seconds=window, hard_limit_reached=False)
-    return Escalation(level=clocks.max_escalation_level, seconds=max(window, HARD_LIMIT_REALERT_SECONDS),
-                      hard_limit_reached=True)
+    return Escalation(level=top, seconds=max(window, HARD_LIMIT_REALERT_SECONDS), hard_limit_reached=True)
 
 
 def check_action(step: str | None, waiting_for: str | None, action: str) -> None:

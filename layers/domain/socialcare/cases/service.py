@@ -147,11 +147,22 @@ def await_action(case_id: str, step: str, task_token: str, rung: int, repo: Case
     return {"caseId": case_id, "waitingFor": waiting_for}
 
 
+def highest_level(case: CaseRecord) -> int:
+    """The highest tier that may ever hear of the case: the ladder's top, or for a flagged author's case the care
+    policy's cap (a flagged author never pages leadership)."""
+    top = settings().clocks.max_escalation_level
+    return min(top, policy().priority.flagged_max_escalation_level) if case.flagged_reason else top
+
+
 def _tell_first_tier(case: CaseRecord, priority: str, reason: str, repo: CasesRepository) -> None:
-    """The tier the policy names for this priority hears of the case at once (once per priority)."""
-    level = min(policy().priority.first_tier.get(priority, 0), settings().clocks.max_escalation_level)
-    if level and repo.add_event(case.case_id, f"first-tier:{priority}", "first tier told",
-                                {"priority": priority, "level": level}):
+    """The tier the policy names for this priority hears of the case at once (once per priority); a flagged author's
+    case tells no tier above the policy's cap. A capped telling has its own key, so that the tier named hears of it
+    if an agent clears the flag."""
+    named = min(policy().priority.first_tier.get(priority, 0), settings().clocks.max_escalation_level)
+    level = min(named, highest_level(case))
+    capped = {"cappedFrom": named} if level < named else {}
+    key = f"first-tier:{priority}" + (":capped" if capped else "")
+    if level and repo.add_event(case.case_id, key, "first tier told", {"priority": priority, "level": level, **capped}):
         notify.notify_priority(case.case_id, case.step or "", level, priority,
                                _briefing(case, "escalations", reason))
 
@@ -184,7 +195,8 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
         return _warn_before_breach(case_id, clock, repo)
     if clock.get("phase") in clocks.PROMISE_PHASES:
         return _keep_promise(case_id, clock, repo)
-    rise = lifecycle.escalate_or_remind(step, level, settings().clocks)
+    cap = highest_level(load_case(case_id, repo))  # a flagged author's ladder ends at the policy's cap
+    rise = lifecycle.escalate_or_remind(step, level, settings().clocks, cap)
     plan, at = _plan(step, rise.seconds)
     deadline = clocks.iso(plan.deadline)
     case = repo.update(case_id, [  # the timed-out task's token is dead: drop it until the wait starts again
@@ -196,7 +208,10 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
     repo.add_event(case_id, f"escalation:{step}:{rung}", event,
                    {"step": step, "level": rise.level, "deadline": deadline})
     if step != lifecycle.REQUEST_DM:  # the customer's turn does not count against the team
-        briefing = _briefing(case, "escalations", f"{step} missed its deadline")
+        reason = f"{step} missed its deadline"
+        if rise.hard_limit_reached and cap < settings().clocks.max_escalation_level:
+            reason += f" (a flagged author's case climbs no higher than level {cap})"
+        briefing = _briefing(case, "escalations", reason)
         notify.notify_escalation(case_id, step, rise.level, rise.hard_limit_reached, briefing)
     return _clock(step, rise.level, rung, _with_promise(plan, case, step, repo), at, rise.hard_limit_reached)
 
@@ -208,7 +223,7 @@ def _warn_before_breach(case_id: str, clock: dict, repo: CasesRepository) -> dic
     case = load_case(case_id, repo)
     if repo.add_event(case_id, f"warning:{step}:{rung}", "breach warning",
                       {"step": step, "level": level, "deadline": clock["deadline"]}):
-        notify.notify_breach_warning(case_id, step, level, lifecycle.NOTIFIED_TEAM[step],
+        notify.notify_breach_warning(case_id, step, min(level, highest_level(case)), lifecycle.NOTIFIED_TEAM[step],
                                      _briefing(case, "escalations", f"{step} is due by {clock['deadline']}"))
     at = clocks.now()
     plan = _with_promise(clocks.ClockPlan(clocks.parse(clock["deadline"]), None), case, step, repo)
@@ -222,7 +237,7 @@ def _keep_promise(case_id: str, clock: dict, repo: CasesRepository) -> dict:
     not move: the same wait goes on to its business warning or deadline."""
     step, level, rung = clock["step"], int(clock["level"]), int(clock["rung"])
     case = load_case(case_id, repo)
-    since, top = case.promise_since, settings().clocks.max_escalation_level
+    since, top = case.promise_since, highest_level(case)  # a flagged author's case: the cap, not the top tier
     holding = False
     if since:
         response, _ = _promise_seconds()
@@ -421,7 +436,8 @@ def _post_once(case: CaseRecord, event_key: str, kind: str, event: str, repo: Ca
         repo.add_event(case.case_id, f"refused-{event_key}", "post refused",
                        {"kind": kind, **detail, "refused": True, "reason": reason})
         if escalate_refusal:
-            notify.notify_refused_post(case.case_id, case.step, kind, reason, _briefing(case, "escalations", reason))
+            notify.notify_refused_post(case.case_id, case.step, kind, reason, _briefing(case, "escalations", reason),
+                                       level=min(1, highest_level(case)))
         return {"kind": kind, "refused": True, "reason": reason}
     result = {"platformPostId": receipt.platform_post_id,
               **({"recipientId": receipt.recipient_id} if receipt.recipient_id else {})}

@@ -111,6 +111,27 @@ def test_a_single_level_ladder_reaches_the_hard_limit_on_the_second_miss():
     assert escalate_or_remind(HAND_OFF, 1, clocks).hard_limit_reached is True
 
 
+@pytest.mark.parametrize("step", [ACKNOWLEDGE, HAND_OFF, RESOLVE, FOLLOW_UP])
+def test_a_capped_ladder_reaches_its_hard_limit_at_the_cap_and_stays_there(step):
+    # Given a flagged author's case, capped at level 1 on a three-level ladder
+    first = escalate_or_remind(step, 0, CLOCKS, cap=1)
+    assert (first.level, first.seconds, first.hard_limit_reached) == (1, escalation_window(step, CLOCKS), False)
+    # When it misses its deadline at the cap, and again: the hard limit at the cap, told again at most once a day
+    for rise in (escalate_or_remind(step, 1, CLOCKS, cap=1), escalate_or_remind(step, 1, CLOCKS, cap=1)):
+        assert (rise.level, rise.hard_limit_reached) == (1, True)
+        assert rise.seconds == max(escalation_window(step, CLOCKS), 86400)
+
+
+def test_a_cap_of_zero_is_the_hard_limit_at_the_first_miss_and_a_cap_above_the_ladder_changes_nothing():
+    assert escalate_or_remind(HAND_OFF, 0, CLOCKS, cap=0) == lifecycle.Escalation(0, 86400, True)
+    for level in range(CLOCKS.max_escalation_level + 1):
+        assert escalate_or_remind(HAND_OFF, level, CLOCKS, cap=5) == escalate_or_remind(HAND_OFF, level, CLOCKS)
+
+
+def test_the_cap_leaves_the_customers_dm_wait_alone():
+    assert escalate_or_remind(REQUEST_DM, 0, CLOCKS, cap=0) == escalate_or_remind(REQUEST_DM, 0, CLOCKS)
+
+
 def test_first_missed_dm_wait_is_a_reminder_at_level_one():
     rise = escalate_or_remind(REQUEST_DM, 0, CLOCKS)
     assert (rise.level, rise.seconds, rise.hard_limit_reached) == (1, CLOCKS.dm_wait, False)

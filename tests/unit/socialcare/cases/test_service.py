@@ -231,3 +231,103 @@ def test_a_private_case_answered_in_one_message_closes_as_answered_privately(rep
     assert service.close(private, "answered", repo=repo)["reason"] == "answered privately"
     assert service.close(public, "answered", repo=repo)["reason"] == "answered in public"
     assert repo.get(private).closed_reason == "answered privately"
+
+
+# -- a flagged author's case: the escalation cap ----------------------------------------------------------------------
+FLAG = "2 earlier cases dismissed as troll"
+
+
+def tiers_told(cloud, case_id: str) -> list[tuple[str, str, str]]:
+    return [(n["subject"], n["attributes"]["level"], n["attributes"]["hardLimit"])
+            for n in cloud.notifications("EscalationsTopic-inbox") if n["attributes"]["caseId"] == case_id]
+
+
+def miss_deadline(repo: CasesRepository, case_id: str, clock: dict, phase: str = "breach") -> dict:
+    return service.escalate(case_id, {**clock, "phase": phase}, repo)
+
+
+@pytest.fixture
+def capped_at_zero(monkeypatch):
+    from socialcare.care.policy import Policy, Priority
+    monkeypatch.setattr(service, "policy", lambda: Policy(priority=Priority(flagged_max_escalation_level=0)))
+
+
+def test_a_flagged_authors_ladder_stops_at_the_cap_and_its_hard_limit_tells_that_level_again(repo, shared_cloud):
+    # Given a flagged author's case on a three-level ladder (the policy's cap: level 1)
+    case_id = a_case(repo, "generic-f1", lifecycle.ACKNOWLEDGE, flagged_reason=FLAG)
+    # When it misses deadline after deadline
+    clock = {"step": lifecycle.ACKNOWLEDGE, "level": 0, "rung": 0}
+    rungs = []
+    for _ in range(3):
+        clock = miss_deadline(repo, case_id, clock)
+        rungs.append((clock["level"], clock["hardLimitReached"], clock["seconds"]))
+    # Then it climbs to level 1, reaches the hard limit there and tells level 1 again a day later (warned 10 minutes
+    # before, as every deadline), never level 2
+    assert rungs == [(1, False, 60), (1, True, 86400 - 600), (1, True, 86400 - 600)]
+    assert tiers_told(shared_cloud, case_id) == [(f"Escalation 1: case {case_id} (ACKNOWLEDGE)", "1", "false")] + [
+        (f"HARD LIMIT: case {case_id} (ACKNOWLEDGE)", "1", "true")] * 2
+    hard_limit = [n["message"] for n in shared_cloud.notifications("EscalationsTopic-inbox")
+                  if n["attributes"]["caseId"] == case_id][1]
+    assert hard_limit["reason"] == ("ACKNOWLEDGE missed its deadline (a flagged author's case climbs no higher than "
+                                    "level 1)")
+    case = repo.get(case_id)
+    assert (case.escalation_level, case.hard_limit_reached) == (1, True)
+
+
+def test_an_urgent_flagged_case_tells_no_tier_above_the_cap_at_once(repo, shared_cloud):
+    case_id = a_case(repo, "generic-f2", lifecycle.ACKNOWLEDGE, flagged_reason=FLAG, priority="urgent")
+    service.await_action(case_id, lifecycle.ACKNOWLEDGE, "token-f2", 0, repo)
+    assert [(subject, level) for subject, level, _ in tiers_told(shared_cloud, case_id)] == [
+        (f"Urgent case {case_id} (ACKNOWLEDGE)", "1")]
+    [told] = [e.detail.as_dict() for e in repo.timeline(case_id) if e.event == "first tier told"]
+    assert told == {"priority": "urgent", "level": 1, "cappedFrom": 2}
+
+
+def test_a_flagged_cases_priority_raised_to_urgent_tells_the_cap_level_only(repo, shared_cloud):
+    case_id = a_case(repo, "generic-f3", lifecycle.RESOLVE, flagged_reason=FLAG, priority="normal")
+    assert service.raise_priority(case_id, "urgent", "the customer wrote again", repo) is True
+    assert [level for _, level, _ in tiers_told(shared_cloud, case_id)] == ["1"]
+
+
+def test_a_flagged_cases_promise_alerts_go_to_the_cap_level_not_the_top_tier(repo, shared_cloud):
+    case_id = a_case(repo, "generic-f4", lifecycle.ACKNOWLEDGE, flagged_reason=FLAG,
+                     promise_since=clocks.iso(datetime.now(UTC)))
+    clock = {"step": lifecycle.ACKNOWLEDGE, "level": 0, "rung": 0, "deadline": "2099-01-01T00:00:00.000Z",
+             "warnAt": None}
+    miss_deadline(repo, case_id, clock, "promise-warning")
+    result = miss_deadline(repo, case_id, clock, "promise-limit")
+    assert [(subject.split(":")[0], level) for subject, level, _ in tiers_told(shared_cloud, case_id)] == [
+        ("24-hour promise at risk", "1"), ("24-hour promise broken", "1")]
+    assert result["holdingReply"] is True  # asked for, then withheld as every automatic notice to a flagged author
+
+
+def test_a_flagged_case_above_a_lowered_cap_is_warned_and_escalated_at_the_cap(repo, shared_cloud):
+    # Given a flagged author's case at level 2 (the policy's cap was lowered to 1 since)
+    case_id = a_case(repo, "generic-f5", lifecycle.HAND_OFF, flagged_reason=FLAG)
+    clock = {"step": lifecycle.HAND_OFF, "level": 2, "rung": 2, "deadline": "2099-01-01T00:00:00.000Z"}
+    miss_deadline(repo, case_id, clock, "warning")
+    rung = miss_deadline(repo, case_id, clock)
+    warned, escalated = tiers_told(shared_cloud, case_id)
+    assert warned == (f"Deadline soon: case {case_id} (HAND_OFF)", "1", "false")
+    assert escalated == (f"HARD LIMIT: case {case_id} (HAND_OFF)", "1", "true")
+    assert (rung["level"], rung["hardLimitReached"]) == (1, True)
+
+
+def test_a_cap_of_zero_tells_no_tier_at_all_the_team_hears_the_hard_limit(repo, shared_cloud, capped_at_zero):
+    case_id = a_case(repo, "generic-f6", lifecycle.ACKNOWLEDGE, flagged_reason=FLAG, priority="urgent")
+    service.await_action(case_id, lifecycle.ACKNOWLEDGE, "token-f6", 0, repo)
+    clock = miss_deadline(repo, case_id, {"step": lifecycle.ACKNOWLEDGE, "level": 0, "rung": 0})
+    assert (clock["level"], clock["hardLimitReached"]) == (0, True)
+    assert tiers_told(shared_cloud, case_id) == []
+    agents = [n["subject"] for n in shared_cloud.notifications("AgentsTopic-inbox")
+              if n["attributes"]["caseId"] == case_id]
+    assert agents == [f"Case {case_id}: acknowledge", f"HARD LIMIT: case {case_id} (ACKNOWLEDGE)"]
+
+
+def test_an_unflagged_case_climbs_the_whole_ladder(repo, shared_cloud):
+    case_id = a_case(repo, "generic-f7", lifecycle.ACKNOWLEDGE, priority="urgent")
+    service.await_action(case_id, lifecycle.ACKNOWLEDGE, "token-f7", 0, repo)
+    clock = {"step": lifecycle.ACKNOWLEDGE, "level": 0, "rung": 0}
+    for _ in range(4):
+        clock = miss_deadline(repo, case_id, clock)
+    assert [level for _, level, _ in tiers_told(shared_cloud, case_id)] == ["2", "1", "2", "3", "3"]
