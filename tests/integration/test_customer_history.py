@@ -118,7 +118,7 @@ def test_links_across_platforms_are_followed_through_another_account(cloud):
 def test_an_author_without_cases_has_an_empty_history(cloud):
     response = author_cases(cloud, "x", "42")
     assert (response.status, response.json()) == (200, {"platform": "x", "authorId": "42", "linkedAccounts": [],
-                                                         "cases": []})
+                                                         "cases": [], "flagClearances": []})
 
 
 def test_an_unknown_platform_or_an_id_the_platform_never_gives_is_a_bad_request(cloud):

@@ -14,14 +14,14 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
 from socialcare import notify, workflow
 from socialcare.care import drafts, incidents
 from socialcare.care.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
-from socialcare.cases import clocks, lifecycle, service
+from socialcare.cases import clocks, history, lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
 from socialcare.models import Mention, case_id_for
 from socialcare.care.policy import policy
@@ -57,7 +57,8 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
 def _private_message(mention: Mention, received_at: str, repo: CasesRepository) -> IngestOutcome:
     """The DM joins its author's open case, in the order of its first sighting (the same on a redelivery); from
     someone without an open case it opens a private case, assessed like a public mention."""
-    assessment = assess(mention, _earlier_cases(mention, repo), policy(), clocks.now())
+    earlier, cleared_at = _author_record(mention, repo)
+    assessment = assess(mention, earlier, policy(), clocks.now(), flag_cleared_at=cleared_at)
     outcome, case_id = _open_or_attach(mention, assessment, repo, received_at)
     repo.link_mention(mention.key, case_id, outcome)
     return IngestOutcome(mention.key, outcome, case_id)
@@ -66,8 +67,8 @@ def _private_message(mention: Mention, received_at: str, repo: CasesRepository) 
 def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.PileOn | None = None) -> IngestOutcome:
     """Assess, note a complaint for pile-ons, then open or attach a case, or only watch an indirect mention."""
     now = clocks.now()
-    earlier = _earlier_cases(mention, repo)
-    assessment = assess(mention, earlier, policy(), now)
+    earlier, cleared_at = _author_record(mention, repo)
+    assessment = assess(mention, earlier, policy(), now, flag_cleared_at=cleared_at)
     complaint = None
     if pile is None and assessment.complaint and assessment.topic:
         # the window counts from when complaints reach us: a poll may bring a post late, and a pile-on is now
@@ -76,7 +77,7 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
         pile = incidents.note_complaint(assessment.topic, complaint, policy(), now)
     in_pile_on = pile is not None and pile.incident is not None
     if in_pile_on:
-        assessment = assess(mention, earlier, policy(), now, pile_on=True)
+        assessment = assess(mention, earlier, policy(), now, pile_on=True, flag_cleared_at=cleared_at)
     if not (worth_a_case(mention, assessment, policy()) or in_pile_on):
         repo.mark_watched(mention.key)
         return IngestOutcome(mention.key, WATCHED, None)
@@ -118,10 +119,10 @@ def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRe
 OPEN_ATTEMPTS = 5
 
 
-def _earlier_cases(mention: Mention, repo: CasesRepository) -> list[EarlierCase]:
-    return [EarlierCase(case.case_id, clocks.parse(case.opened_at),
-                        case.closed_reason or "" if case.status == lifecycle.DISMISSED else "")
-            for case in repo.list_by_author(mention.author_key) if case.opened_at]
+def _author_record(mention: Mention, repo: CasesRepository) -> tuple[list[EarlierCase], datetime | None]:
+    """The author's earlier cases, and when an agent last cleared their flag (only later dismissals count)."""
+    return (history.earlier_record(mention.author_key, repo),
+            history.flag_cleared_at(mention.author_key, repo))
 
 
 def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesRepository,

@@ -26,6 +26,7 @@ class EarlierCase:
     case_id: str
     opened_at: datetime
     dismissed_reason: str = ""
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Assessment:
 
 
 def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: datetime,
-           pile_on: bool = False) -> Assessment:
+           pile_on: bool = False, flag_cleared_at: datetime | None = None) -> Assessment:
     text = mention.text
     rules = policy.priority
     complaint_words = _found(rules.complaint_words, text)
@@ -82,7 +83,7 @@ def assess(mention: Mention, earlier: list[EarlierCase], policy: Policy, now: da
         complaint_words=complaint_words,
         reach=reach,
         repeated_contact=repeated,
-        flagged_reason=_flagged(earlier, policy),
+        flagged_reason=flag_reason(earlier, policy, flag_cleared_at),
         topic=topic_of(text, policy),
         team=team_for(mention, policy),
         priority=_priority(complaint, bool(urgent_words), reach, repeated, pile_on,
@@ -153,13 +154,24 @@ def _priority(complaint: bool, urgent: bool, reach: str, repeated: bool, pile_on
     return "low"
 
 
-def _flagged(earlier: list[EarlierCase], policy: Policy) -> str:
+def counted_dismissals(earlier: list[EarlierCase], policy: Policy,
+                       flag_cleared_at: datetime | None = None) -> list[EarlierCase]:
+    """The author's earlier cases that count towards the flag, newest first: dismissed for one of the policy's flag
+    reasons, after an agent last cleared their flag (a clearance wipes the record before it)."""
     reasons = set(policy.priority.flag_reasons)
-    dismissed = [case for case in earlier if case.dismissed_reason in reasons]
+    counted = [case for case in earlier if case.dismissed_reason in reasons
+               and (flag_cleared_at is None or (case.closed_at or case.opened_at) > flag_cleared_at)]
+    return sorted(counted, key=lambda case: case.closed_at or case.opened_at, reverse=True)
+
+
+def flag_reason(earlier: list[EarlierCase], policy: Policy, flag_cleared_at: datetime | None = None) -> str:
+    """Why the author is flagged ("": they are not): enough dismissals that count."""
+    dismissed = counted_dismissals(earlier, policy, flag_cleared_at)
     if len(dismissed) < policy.priority.flag_after_dismissals:
         return ""
     why = ", ".join(sorted({case.dismissed_reason for case in dismissed}))
-    return f"{len(dismissed)} earlier cases dismissed as {why}"
+    since = f" since their flag was cleared on {flag_cleared_at:%Y-%m-%d}" if flag_cleared_at else ""
+    return f"{len(dismissed)} earlier cases dismissed as {why}{since}"
 
 
 def _found(words: list[str], text: str) -> tuple[str, ...]:

@@ -70,6 +70,11 @@ class LinkBody(_Body):
     authorId: str = Field(min_length=1, max_length=128)
 
 
+class FlagClearanceBody(_Body):
+    """Why an agent clears an author's flag: kept on the author, so the next agent can see who judged and why."""
+    reason: Text = Field(min_length=1, max_length=500)
+
+
 class InvalidActionBodyError(ValueError):
     pass
 
@@ -84,6 +89,11 @@ def parse_action(action: str, body: str | None) -> dict:
 def parse_link(body: str | None) -> dict:
     """The account to link, or InvalidActionBodyError naming what is wrong."""
     return _parse(LinkBody, body)
+
+
+def parse_flag_clearance(body: str | None) -> dict:
+    """The reason for clearing an author's flag, or InvalidActionBodyError naming what is wrong."""
+    return _parse(FlagClearanceBody, body)
 
 
 def _parse(model: type[_Body], body: str | None) -> dict:

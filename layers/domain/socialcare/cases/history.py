@@ -1,4 +1,5 @@
-"""The customer's history: an author's cases, with those of the accounts agents linked as the same person's.
+"""The customer's history: an author's cases, with those of the accounts agents linked as the same person's, and
+the record behind an author's flag (the dismissals that count, the agents' clearances).
 
 An entry says how a case went (opened, status, how it ended, topic, priority) and which account it came from. It
 never carries the customer's private message or the internal resolution notes.
@@ -6,7 +7,10 @@ never carries the customer's private message or the internal resolution notes.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from socialcare.care.assessment import EarlierCase, counted_dismissals
+from socialcare.cases import clocks, lifecycle
 from socialcare.errors import InvalidAuthorError, LinkingOffError
 from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository
@@ -35,9 +39,12 @@ def author_cases(platform: str, author_id: str, repo: CasesRepository | None = N
     repo = repo or CasesRepository()
     key = author_key(platform, author_id)
     accounts = linked_accounts(key, repo)
+    clearances = [(account, clearance) for account in accounts for clearance in repo.flag_clearances(account)]
     return {"platform": platform, "authorId": author_id,
             "linkedAccounts": [_account(other) for other in accounts[1:]],
-            "cases": [_entry(case, key) for case in _newest_first(accounts, repo)]}
+            "cases": [_entry(case, key) for case in _newest_first(accounts, repo)],
+            "flagClearances": [{**_account(account), **_clearance(clearance)} for account, clearance
+                               in sorted(clearances, key=lambda pair: pair[1].at, reverse=True)]}
 
 
 def earlier_cases(case: CaseRecord, repo: CasesRepository | None = None) -> list[dict]:
@@ -47,6 +54,36 @@ def earlier_cases(case: CaseRecord, repo: CasesRepository | None = None) -> list
                                                 limit=EARLIER_CASES_SHOWN + 1, opened_by=case.opened_at)
                if other.case_id != case.case_id]
     return [_entry(other, case.author_key) for other in earlier[:EARLIER_CASES_SHOWN]]
+
+
+def earlier_record(author_key: str, repo: CasesRepository, opened_by: str | None = None) -> list[EarlierCase]:
+    """The author's cases (opened by `opened_by`, when given) as the assessment reads them: when each opened, and
+    why and when it was dismissed. The flag is the account's own: linked accounts do not add to it."""
+    return [EarlierCase(case.case_id, clocks.parse(case.opened_at),
+                        (case.closed_reason or "") if case.status == lifecycle.DISMISSED else "",
+                        clocks.parse(case.closed_at) if case.closed_at else None)
+            for case in repo.list_by_author(author_key, opened_by=opened_by) if case.opened_at]
+
+
+def flag_cleared_at(author_key: str, repo: CasesRepository, by: str | None = None) -> datetime | None:
+    """When an agent last cleared the author's flag (by `by`, when given), or None."""
+    times = [clearance.at for clearance in repo.flag_clearances(author_key) if by is None or clearance.at <= by]
+    return clocks.parse(times[-1]) if times else None
+
+
+def flag_of(case: CaseRecord, repo: CasesRepository | None = None) -> dict:
+    """Why the case's author is flagged, as it was decided when the case opened: the dismissals that counted (newest
+    first; the policy's reasons, since the author's last clearance before then) and the clearances before it."""
+    repo = repo or CasesRepository()
+    earlier = [other for other in earlier_record(case.author_key, repo, opened_by=case.opened_at)
+               if other.case_id != case.case_id]
+    clearances = [c for c in repo.flag_clearances(case.author_key) if c.at <= (case.opened_at or "")]
+    cleared_at = clocks.parse(clearances[-1].at) if clearances else None
+    return {"reason": case.flagged_reason,
+            "dismissedCases": [{"caseId": other.case_id, "closedAt": clocks.iso(other.closed_at) if other.closed_at
+                                else None, "reason": other.dismissed_reason}
+                               for other in counted_dismissals(earlier, policy(), cleared_at)],
+            "clearances": [_clearance(clearance) for clearance in reversed(clearances)]}
 
 
 def link(platform: str, author_id: str, other_platform: str, other_id: str, agent: str,
@@ -84,6 +121,10 @@ def _newest_first(accounts: list[str], repo: CasesRepository, limit: int | None 
 def _account(key: str) -> dict:
     platform, author_id = key.split("#", 1)
     return {"platform": platform, "authorId": author_id}
+
+
+def _clearance(clearance: CaseRecord) -> dict:
+    return {"at": clearance.at, "by": clearance.cleared_by, "reason": clearance.clearance_reason}
 
 
 def _entry(case: CaseRecord, asked: str) -> dict:

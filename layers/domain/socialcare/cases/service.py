@@ -187,6 +187,28 @@ def raise_priority(case_id: str, priority: str, why: str, repo: CasesRepository 
     return True
 
 
+def lift_flag(case_id: str, agent: str, reason: str, cleared_at: str, repo: CasesRepository | None = None) -> bool:
+    """An agent cleared the author's flag while this case of theirs is open: from now on it is answered and escalated
+    like anyone's (automatic notices, the whole ladder), and the tier its priority names hears of it now if the cap
+    kept it from hearing. False: the case was not flagged (or closed)."""
+    repo = _repo(repo)
+    flagged = load_case(case_id, repo).flagged_reason
+    if not flagged:
+        return False
+    try:
+        case = repo.update(case_id, [CaseRecord.flagged_reason.remove()],
+                           condition=(CaseRecord.status == lifecycle.OPEN) & (CaseRecord.flagged_reason == flagged))
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    repo.add_event(case_id, f"flag-cleared:{cleared_at}", "flag cleared", {"by": agent, "reason": reason,
+                                                                           "flag": flagged}, at=cleared_at)
+    if case.step != lifecycle.NEW:  # a case still opening tells its first tier when it first waits
+        _tell_first_tier(case, case.priority or "normal", f"the author's flag was cleared: {reason}", repo)
+    return True
+
+
 def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> dict:
     """A deadline passed: climb one rung of the ladder and tell the next tier; past the top, the hard limit."""
     repo = _repo(repo)
@@ -711,6 +733,8 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
                           for e in repo.timeline(case_id)]
     result["earlierCases"] = history.earlier_cases(case, repo)
+    if case.flagged_reason:  # why, so the agent can judge the author (and clear the flag: flags.clear_flag)
+        result["flag"] = history.flag_of(case, repo)
     return result
 
 

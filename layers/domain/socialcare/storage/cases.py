@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from socialcare.storage.records import (
     CASE_RECORD,
+    FLAG_CLEARED_PREFIX,
     LINK_PREFIX,
     OPEN_CASE_RECORD,
     PRIVATE_DATA_HELD,
@@ -155,6 +156,17 @@ class CasesRepository:
         links = CaseRecord.query(_pointer_id(author_key), CaseRecord.record.startswith(LINK_PREFIX),
                                  consistent_read=True)
         return [link.record.removeprefix(LINK_PREFIX) for link in links]
+
+    # -- flag clearances ---------------------------------------------------------------------------------------
+    def add_flag_clearance(self, author_key: str, at: str, by: str, reason: str) -> bool:
+        """Record that an agent cleared the author's flag, once (False: a clearance with that time is there)."""
+        return _save_once(CaseRecord(_pointer_id(author_key), f"{FLAG_CLEARED_PREFIX}{at}", at=at, cleared_by=by,
+                                     clearance_reason=reason))
+
+    def flag_clearances(self, author_key: str) -> list[CaseRecord]:
+        """The author's flag clearances, oldest first (the key's order)."""
+        return list(CaseRecord.query(_pointer_id(author_key), CaseRecord.record.startswith(FLAG_CLEARED_PREFIX),
+                                     consistent_read=True))
 
     # -- private data -------------------------------------------------------------------------------------------
     def add_private_message(self, case_id: str, received_at: str, mention_key: str, text: str) -> bool:

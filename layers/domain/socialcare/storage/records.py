@@ -7,7 +7,8 @@ CasesTable holds these kinds of item under the case id:
                               is the mention's first sighting, so a redelivered DM is written once
 and one pointer per author with an open case (case_id = "AUTHOR#<platform>#<author id>", record = "OPEN_CASE"),
 whose conditional put is what makes "one open case per author" hold under concurrency. Under the same author item,
-record = "LINK#<other author key>" says an agent linked another account of the same person (stored both ways).
+record = "LINK#<other author key>" says an agent linked another account of the same person (stored both ways), and
+record = "FLAG_CLEARED#<at>" that an agent cleared the author's flag (who and why): only later dismissals count.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ OPEN_CASE_RECORD = "OPEN_CASE"
 TIMELINE_PREFIX = "TL#"
 PRIVATE_MESSAGE_PREFIX = "DM#"
 LINK_PREFIX = "LINK#"
+FLAG_CLEARED_PREFIX = "FLAG_CLEARED#"
 PRIVATE_DATA_HELD = "held"
 
 
@@ -130,6 +132,10 @@ class CaseRecord(Model):
 
     # a link to another account of the same author (record == LINK#...; `at` is when)
     linked_by = UnicodeAttribute(null=True)
+
+    # an agent cleared the author's flag (record == FLAG_CLEARED#...; `at` is when)
+    cleared_by = UnicodeAttribute(null=True)
+    clearance_reason = UnicodeAttribute(null=True)
 
     by_status = CasesByStatusIndex()
     by_author = CasesByAuthorIndex()

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from socialcare.care.assessment import EarlierCase, assess, team_for, topic_of, worth_a_case
+from socialcare.care.assessment import EarlierCase, assess, counted_dismissals, team_for, topic_of, worth_a_case
 from socialcare.models import Author, Mention
 from socialcare.care.policy import Policy, Priority, Routing, RoutingRule
 
@@ -59,6 +59,29 @@ def test_an_author_with_a_record_of_abusive_or_baseless_posts_is_flagged():
 def test_trolling_counts_towards_the_flag_by_default():
     flagged = assess(mention("lol"), [earlier(10, "troll"), earlier(20, "troll")], POLICY, NOW)
     assert flagged.flagged_reason == "2 earlier cases dismissed as troll"
+
+
+def cleared_case(days_ago: int, closed_days_ago: int, dismissed: str) -> EarlierCase:
+    return EarlierCase(f"x-{days_ago}", NOW - timedelta(days=days_ago), dismissed,
+                       NOW - timedelta(days=closed_days_ago))
+
+
+def test_only_dismissals_after_the_flag_was_last_cleared_count():
+    # Given two cases dismissed as troll, one opened before the clearance but dismissed after it
+    history = [cleared_case(30, 29, "troll"), cleared_case(12, 9, "troll")]
+    cleared = NOW - timedelta(days=10)
+    # Then only the one dismissed after the clearance counts: not flagged
+    assert not assess(mention("lol"), history, POLICY, NOW, flag_cleared_at=cleared).flagged
+    assert [case.case_id for case in counted_dismissals(history, POLICY, cleared)] == ["x-12"]
+    # and a second dismissal after it flags them again, saying since when
+    again = [*history, cleared_case(5, 5, "abusive")]
+    assert assess(mention("lol"), again, POLICY, NOW, flag_cleared_at=cleared).flagged_reason == (
+        "2 earlier cases dismissed as abusive, troll since their flag was cleared on 2026-11-13")
+
+
+def test_the_dismissals_that_count_come_newest_first_by_when_they_were_dismissed():
+    history = [cleared_case(30, 1, "troll"), cleared_case(20, 19, "baseless"), cleared_case(10, 9, "spam")]
+    assert [case.case_id for case in counted_dismissals(history, POLICY)] == ["x-30", "x-20"]
 
 
 @pytest.mark.parametrize(("kind", "text", "followers", "cased"), [

@@ -4,7 +4,13 @@ import re
 
 import pytest
 
-from socialcare.cases.actions import PUBLIC_TEXT_LIMIT, InvalidActionBodyError, parse_action, parse_link
+from socialcare.cases.actions import (
+    PUBLIC_TEXT_LIMIT,
+    InvalidActionBodyError,
+    parse_action,
+    parse_flag_clearance,
+    parse_link,
+)
 from socialcare.errors import UnknownActionError
 
 VALID = {
@@ -129,3 +135,13 @@ def test_a_link_body_names_the_other_account_and_nothing_else():
                  '{"platform": "x", "authorId": "42", "note": "same person"}'):
         with pytest.raises(InvalidActionBodyError):
             parse_link(body)
+
+
+def test_a_flag_clearance_needs_a_reason_of_up_to_500_characters_and_nothing_else():
+    assert parse_flag_clearance('{"reason": " a real customer, not a troll "}') == {
+        "reason": "a real customer, not a troll"}
+    assert parse_flag_clearance(json.dumps({"reason": "x" * 500}))["reason"] == "x" * 500
+    for body in (None, "{}", '{"reason": ""}', '{"reason": "   "}', json.dumps({"reason": "x" * 501}),
+                 '{"reason": 42}', '{"reason": "ok\\u0000"}', '{"reason": "ok", "by": "someone else"}', "[]"):
+        with pytest.raises(InvalidActionBodyError):
+            parse_flag_clearance(body)

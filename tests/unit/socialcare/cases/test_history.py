@@ -102,4 +102,53 @@ def test_with_linking_off_no_link_is_made_and_stored_ones_are_ignored(repo, monk
     with pytest.raises(LinkingOffError):
         history.link("generic", "1001", "meta", "998877", agent="maria", repo=repo)
     assert history.author_cases("generic", "1001", repo) == {"platform": "generic", "authorId": "1001",
-                                                             "linkedAccounts": [], "cases": []}
+                                                             "linkedAccounts": [], "cases": [], "flagClearances": []}
+
+
+# -- the record behind a flag ----------------------------------------------------------------------------------------
+def dismissed(case_id: str, author_key: str, day: str, reason: str) -> CaseRecord:
+    case = stored(case_id, author_key, day, status="DISMISSED", closed_reason=reason)
+    case.update(actions=[CaseRecord.closed_at.set(f"2026-11-{day}T09:30:00.000Z")])
+    return case
+
+
+def test_the_flag_shows_the_dismissals_that_counted_newest_first_and_the_clearances_before_the_case(repo):
+    # Given an author cleared once, then dismissed twice as troll (and once as spam, which does not count)
+    dismissed("generic-1", ANN, "10", "abusive")  # before the clearance: wiped
+    repo.add_flag_clearance(ANN, "2026-11-11T09:00:00.000Z", by="maria", reason="sorted out by phone")
+    dismissed("generic-2", ANN, "12", "troll")
+    dismissed("generic-3", ANN, "13", "spam")
+    dismissed("generic-4", ANN, "14", "troll")
+    dismissed("x-5", ANN_ON_X, "15", "troll")  # a linked account's record is its own
+    repo.link_authors(ANN, ANN_ON_X, by="maria")
+    current = stored("generic-6", ANN, "16", status="OPEN")
+    current.update(actions=[CaseRecord.flagged_reason.set("2 earlier cases dismissed as troll")])
+    repo.add_flag_clearance(ANN, "2026-11-17T09:00:00.000Z", by="dev", reason="after this case opened")
+    # Then its flag shows why, as decided when the case opened
+    assert history.flag_of(current, repo) == {
+        "reason": "2 earlier cases dismissed as troll",
+        "dismissedCases": [{"caseId": "generic-4", "closedAt": "2026-11-14T09:30:00.000Z", "reason": "troll"},
+                           {"caseId": "generic-2", "closedAt": "2026-11-12T09:30:00.000Z", "reason": "troll"}],
+        "clearances": [{"at": "2026-11-11T09:00:00.000Z", "by": "maria", "reason": "sorted out by phone"}]}
+
+
+def test_the_assessment_reads_the_authors_own_record_and_their_last_clearance(repo):
+    dismissed("generic-1", ANN, "10", "troll")
+    stored("generic-2", ANN, "12")
+    assert [(c.case_id, c.dismissed_reason, c.closed_at is not None) for c in history.earlier_record(ANN, repo)] == [
+        ("generic-1", "troll", True), ("generic-2", "", False)]
+    assert history.flag_cleared_at(ANN, repo) is None
+    repo.add_flag_clearance(ANN, "2026-11-11T09:00:00.000Z", by="maria", reason="fine")
+    repo.add_flag_clearance(ANN, "2026-11-13T09:00:00.000Z", by="dev", reason="fine again")
+    assert history.flag_cleared_at(ANN, repo).isoformat() == "2026-11-13T09:00:00+00:00"
+    assert history.flag_cleared_at(ANN, repo, by="2026-11-12T00:00:00.000Z").isoformat() == "2026-11-11T09:00:00+00:00"
+
+
+def test_an_authors_history_lists_the_flag_clearances_of_every_account_newest_first(repo):
+    repo.link_authors(ANN, ANN_ON_X, by="maria")
+    repo.add_flag_clearance(ANN, "2026-11-11T09:00:00.000Z", by="maria", reason="a real customer")
+    repo.add_flag_clearance(ANN_ON_X, "2026-11-12T09:00:00.000Z", by="dev", reason="not a troll")
+    assert history.author_cases("generic", "1001", repo)["flagClearances"] == [
+        {"platform": "x", "authorId": "42", "at": "2026-11-12T09:00:00.000Z", "by": "dev", "reason": "not a troll"},
+        {"platform": "generic", "authorId": "1001", "at": "2026-11-11T09:00:00.000Z", "by": "maria",
+         "reason": "a real customer"}]

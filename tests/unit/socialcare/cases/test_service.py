@@ -331,3 +331,43 @@ def test_an_unflagged_case_climbs_the_whole_ladder(repo, shared_cloud):
     for _ in range(4):
         clock = miss_deadline(repo, case_id, clock)
     assert [level for _, level, _ in tiers_told(shared_cloud, case_id)] == ["2", "1", "2", "3", "3"]
+
+
+# -- clearing the flag of an open case --------------------------------------------------------------------------------
+def test_a_cleared_flag_lifts_the_cap_from_the_open_case_and_the_tier_it_kept_out_hears_now(repo, shared_cloud):
+    # Given an urgent flagged case whose first tier was capped at level 1, at its hard limit there
+    case_id = a_case(repo, "generic-f8", lifecycle.ACKNOWLEDGE, flagged_reason=FLAG, priority="urgent")
+    service.await_action(case_id, lifecycle.ACKNOWLEDGE, "token-f8", 0, repo)
+    clock = {"step": lifecycle.ACKNOWLEDGE, "level": 0, "rung": 0}
+    for _ in range(2):
+        clock = miss_deadline(repo, case_id, clock)
+    # When an agent clears the author's flag
+    assert service.lift_flag(case_id, "maria", "a real customer", "2026-11-23T10:00:00.000Z", repo) is True
+    # Then the case is no longer flagged, its timeline says who and why, and level 2 hears of the urgent case now
+    assert repo.get(case_id).flagged_reason is None
+    [cleared] = [e for e in repo.timeline(case_id) if e.event == "flag cleared"]
+    assert (cleared.at, cleared.detail.as_dict()) == ("2026-11-23T10:00:00.000Z", {
+        "by": "maria", "reason": "a real customer", "flag": FLAG})
+    assert [level for _, level, _ in tiers_told(shared_cloud, case_id)] == ["1", "1", "1", "2"]
+    # and its ladder climbs on past the cap at its next deadline
+    assert miss_deadline(repo, case_id, clock)["level"] == 2
+    assert "flag" not in service.view(case_id, repo)
+    # A second clearance changes nothing on the case
+    assert service.lift_flag(case_id, "dev", "again", "2026-11-23T11:00:00.000Z", repo) is False
+
+
+def test_a_flag_is_not_lifted_from_a_closed_case(repo):
+    case_id = a_case(repo, "generic-f9", lifecycle.RESOLVE, flagged_reason=FLAG)
+    service.close(case_id, "dismissed", repo=repo)
+    assert service.lift_flag(case_id, "maria", "a real customer", "2026-11-23T10:00:00.000Z", repo) is False
+    assert repo.get(case_id).flagged_reason == FLAG
+
+
+def test_the_view_of_a_flagged_case_shows_the_flag_with_its_record(repo):
+    CaseRecord("generic-f10-old", CASE_RECORD, status=lifecycle.DISMISSED, author_key="generic#generic-f10",
+               opened_at="2026-11-20T09:00:00.000Z", closed_at="2026-11-20T09:30:00.000Z", closed_reason="troll").save()
+    case_id = a_case(repo, "generic-f10", lifecycle.ACKNOWLEDGE, flagged_reason=FLAG)
+    assert service.view(case_id, repo)["flag"] == {
+        "reason": FLAG, "dismissedCases": [{"caseId": "generic-f10-old", "closedAt": "2026-11-20T09:30:00.000Z",
+                                            "reason": "troll"}], "clearances": []}
+    assert "flag" not in service.view(a_case(repo, "generic-f11", lifecycle.ACKNOWLEDGE), repo)

@@ -285,3 +285,15 @@ def test_a_link_leaves_the_authors_open_case_pointer_alone(repo):
     assert repo.open_case_of(ANN) == "generic-p1" and repo.open_case_of("x#42") is None
     close(repo, "generic-p1")
     assert repo.open_case_of(ANN) is None and repo.links_of(ANN) == ["x#42"]
+
+
+def test_a_flag_clearance_is_kept_under_the_author_with_who_and_why_oldest_first(repo):
+    repo.open(a_case("generic-f1"))
+    assert repo.add_flag_clearance(ANN, "2026-11-23T10:00:00.000Z", by="maria", reason="a real customer") is True
+    assert repo.add_flag_clearance(ANN, "2026-11-23T10:00:00.000Z", by="dev", reason="again") is False  # once
+    repo.add_flag_clearance(ANN, "2026-11-24T10:00:00.000Z", by="dev", reason="still fine")
+    assert [(c.at, c.cleared_by, c.clearance_reason) for c in repo.flag_clearances(ANN)] == [
+        ("2026-11-23T10:00:00.000Z", "maria", "a real customer"), ("2026-11-24T10:00:00.000Z", "dev", "still fine")]
+    assert repo.flag_clearances(BOB) == []
+    # beside the author's open-case pointer and links, which it leaves alone
+    assert repo.open_case_of(ANN) == "generic-f1" and repo.links_of(ANN) == []
