@@ -6,6 +6,7 @@
   POST /cases/{caseId}/{action}        acknowledge | answer | claim | resolve | follow-up | dismiss
   GET  /authors/{platform}/{authorId}/cases    the author's cases, their linked accounts' too, newest first
   POST /authors/{platform}/{authorId}/links    {"platform", "authorId"}: another account of the same person
+  POST /authors/{platform}/{authorId}/flag-clearance    {"reason"}: the author's flag cleared, audited on the author
 Unknown case: 404. The case does not wait for that action: 409. An unknown action or a bad body: 400. A public text
 the guardrails refuse: 422, naming each rule and the words. An unknown platform or an author id it never gives: 400;
 linking while the care policy does not link accounts: 403.
@@ -17,8 +18,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.cases import history, lifecycle, service
-from socialcare.cases.actions import InvalidActionBodyError, parse_action, parse_link
+from socialcare.cases import flags, history, lifecycle, service
+from socialcare.cases.actions import InvalidActionBodyError, parse_action, parse_flag_clearance, parse_link
 from socialcare.errors import (
     CaseNotFoundError,
     InvalidAuthorError,
@@ -95,6 +96,15 @@ def link_author(platform: str, author_id: str) -> dict:
     except InvalidActionBodyError as error:
         raise BadRequestError(f"bad link body: {error}") from None
     return history.link(platform, author_id, other["platform"], other["authorId"], agent=_agent())
+
+
+@app.post("/authors/<platform>/<author_id>/flag-clearance")
+def clear_author_flag(platform: str, author_id: str) -> dict:
+    try:
+        fields = parse_flag_clearance(app.current_event.body)
+    except InvalidActionBodyError as error:
+        raise BadRequestError(f"bad flag-clearance body: {error}") from None
+    return flags.clear_flag(platform, author_id, fields["reason"], agent=_agent())
 
 
 def _agent() -> str:

@@ -48,7 +48,8 @@ def test_only_the_webhooks_are_open_and_a_route_without_auth_is_signed():
                       ("GET", "/cases"): True, ("GET", "/cases/{caseId}"): True,
                       ("POST", "/cases/{caseId}/{action}"): True, ("GET", "/cases/{caseId}/private-messages"): True,
                       ("GET", "/authors/{platform}/{authorId}/cases"): True,
-                      ("POST", "/authors/{platform}/{authorId}/links"): True}
+                      ("POST", "/authors/{platform}/{authorId}/links"): True,
+                      ("POST", "/authors/{platform}/{authorId}/flag-clearance"): True}
 
 
 # -- each function as its role ---------------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ action_bodies = bodies | st.fixed_dictionaries({}, optional={
 @FUZZ
 @given(method=st.sampled_from(["GET", "POST"]), target=st.sampled_from(
     ["/cases", f"/cases/{WAITING_CASE}", f"/cases/{WAITING_CASE}/dismiss", "/authors/x/42/cases",
-     "/authors/x/42/links"]), authorization=header_text)
+     "/authors/x/42/links", "/authors/x/42/flag-clearance"]), authorization=header_text)
 def test_a_request_without_the_agents_token_is_refused_before_any_function_runs(server, method, target,
                                                                                  authorization):
     server.cloud.invocations.clear()
@@ -282,6 +282,17 @@ link_bodies = bodies | st.fixed_dictionaries({}, optional={"platform": json_valu
 def test_an_authors_history_or_link_with_any_ids_and_body_is_never_a_5xx(server, platform, author_id, body):
     send(server, "GET", f"/authors/{platform}/{author_id}/cases", SIGNED_IN)
     send(server, "POST", f"/authors/{platform}/{author_id}/links", SIGNED_IN, body)
+
+
+clearance_bodies = bodies | st.fixed_dictionaries({}, optional={"reason": json_values}).map(
+    lambda fields: json.dumps(fields).encode())
+
+
+@FUZZ
+@given(platform=st.sampled_from(PLATFORMS + ["google"]) | path_segments, author_id=path_segments,
+       body=clearance_bodies)
+def test_clearing_a_flag_with_any_ids_and_body_is_never_a_5xx(server, platform, author_id, body):
+    send(server, "POST", f"/authors/{platform}/{author_id}/flag-clearance", SIGNED_IN, body)
 
 
 # -- methods and the wire itself -------------------------------------------------------------------------------------

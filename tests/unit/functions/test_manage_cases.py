@@ -248,3 +248,31 @@ def test_a_caller_without_the_agents_credentials_cannot_read_private_messages(cl
     for headers in ({}, {"Authorization": "Bearer not-the-agent-token"}):
         assert cloud.http("GET", f"/cases/{CASE_ID}/private-messages", headers=headers).status == 401
     assert manage_cases_calls(cloud) == 0
+
+
+# -- an author's flag --------------------------------------------------------------------------------------------
+MARIA = "arn:aws:iam::123456789012:user/maria"  # the local server's agent, as a deployed stack names an IAM user
+
+
+def test_an_agent_clears_an_authors_flag_with_a_reason_kept_on_the_author(cloud):
+    response = cloud.http("POST", "/authors/x/42/flag-clearance", json.dumps({"reason": "a real customer"}), AGENT,
+                          agent="maria")
+    assert response.status == 200, response
+    body = response.json()
+    assert (body["author"], body["by"], body["reason"], body["wasFlagged"], body["unflaggedCase"]) == (
+        {"platform": "x", "authorId": "42"}, MARIA, "a real customer", False, None)
+    history = cloud.http("GET", "/authors/x/42/cases", headers=AGENT).json()
+    assert history["flagClearances"] == [{"platform": "x", "authorId": "42", "at": body["clearedAt"], "by": MARIA,
+                                          "reason": "a real customer"}]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/authors/x/42/flag-clearance", None), ("/authors/x/42/flag-clearance", "{}"),
+    ("/authors/x/42/flag-clearance", json.dumps({"reason": "x" * 501})),
+    ("/authors/x/42/flag-clearance", json.dumps({"reason": "fine", "flag": "none"})),
+    ("/authors/x/dana/flag-clearance", json.dumps({"reason": "fine"})),
+    ("/authors/google/1/flag-clearance", json.dumps({"reason": "fine"}))])
+def test_a_bad_flag_clearance_is_a_bad_request_and_keeps_nothing(cloud, path, body):
+    response = cloud.http("POST", path, body, AGENT)
+    assert response.status == 400, response
+    assert cloud.http("GET", "/authors/x/42/cases", headers=AGENT).json()["flagClearances"] == []
