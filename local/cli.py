@@ -1,5 +1,5 @@
-"""The command line for people at a terminal: list and show cases, act on them, a customer's history and linking
-their accounts, replay a sample delivery, serve.
+"""The command line for people at a terminal: list and show cases, act on them, a customer's history, linking
+their accounts and clearing an author's flag, replay a sample delivery, serve.
 
 Against the local server by default (http://127.0.0.1:$PORT, Bearer $AGENT_TOKEN); against a deployed stack with
 --stack NAME (the API URL from the stack's outputs, calls signed with your AWS credentials, SigV4).
@@ -87,6 +87,7 @@ def print_case(case: dict) -> None:
         print(f"  reopens     {case['reopensCase']} (answered in public; the customer wrote again)")
     if case.get("flagged"):
         print(f"  FLAGGED     {case['flagged']}: check before answering; no automatic notices")
+        print_flag(case.get("flag") or {})
     if case.get("draftReply"):
         print(f"  draft reply {case['draftReply']}")
     if case.get("closedReason"):
@@ -102,6 +103,18 @@ def print_case(case: dict) -> None:
     print("  timeline")
     for entry in case["timeline"]:
         print(f"    {entry['at']}  {describe(entry)}")
+
+
+def print_flag(flag: dict) -> None:
+    """The record behind a flag: the dismissals that count, newest first, and the clearances before them."""
+    for dismissed in flag.get("dismissedCases") or []:
+        print(f"    {dismissed['closedAt'] or '-'}  {dismissed['caseId']}  dismissed as {dismissed['reason']}")
+    for clearance in flag.get("clearances") or []:
+        print(f"    {clearance_line(clearance)}")
+
+
+def clearance_line(clearance: dict) -> str:
+    return f"{clearance['at']}  flag cleared by {clearance['by'].rsplit('/', 1)[-1]}: {clearance['reason']}"
 
 
 def print_thread(thread: dict) -> None:
@@ -121,6 +134,8 @@ def print_history(history: dict) -> None:
         print(f"  {history_line(case)}")
     if not history["cases"]:
         print("  no cases")
+    for clearance in history.get("flagClearances") or []:
+        print(f"  {clearance_line(clearance)}  ({clearance['platform']} {clearance['authorId']})")
 
 
 def history_line(case: dict) -> str:
@@ -142,7 +157,8 @@ def describe(entry: dict) -> str:
     if event == "notified":
         return f"{entry['team']} team notified ({entry['step']})"
     if event in ("escalated", "hard-limit", "reminder-due"):
-        label = {"escalated": f"escalated to level {entry['level']}", "hard-limit": "HARD LIMIT: top tier told again",
+        label = {"escalated": f"escalated to level {entry['level']}",
+                 "hard-limit": f"HARD LIMIT: level {entry['level']} told again",
                  "reminder-due": "customer did not DM in time"}[event]
         return f"{label} ({entry['step']})"
     if event in ("posted publicly", "sent privately"):
@@ -165,6 +181,16 @@ def describe(entry: dict) -> str:
         return f"{entry['by'].rsplit('/', 1)[-1]}: {event}" + (f" \"{said}\"" if said else "")
     details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("at", "event"))
     return f"{event} ({details})"
+
+
+def print_clearance(clearance: dict) -> None:
+    author = f"{clearance['author']['platform']} {clearance['author']['authorId']}"
+    if clearance["wasFlagged"]:
+        print(f"clear-flag: done ({author}: only dismissals from now on count)")
+    else:
+        print(f"clear-flag: recorded, but {author} was not flagged (earlier dismissals no longer count)")
+    if clearance.get("unflaggedCase"):
+        print(f"  open case {clearance['unflaggedCase']} is no longer flagged")
 
 
 # -- commands ------------------------------------------------------------------------------------------------------
@@ -261,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     link_parser = commands.add_parser("link", help="link two accounts of one person (their histories show together)")
     for name in ("platform", "author_id", "other_platform", "other_author_id"):
         link_parser.add_argument(name)
+    clear_parser = commands.add_parser("clear-flag", help="clear an author's flag, with why (kept on the author)")
+    clear_parser.add_argument("platform")
+    clear_parser.add_argument("author_id")
+    clear_parser.add_argument("--reason", required=True)
     for action, fields in {"acknowledge": [("--text", True)], "answer": [("--text", True)], "claim": [("--owner", False)],
                            "resolve": [("--summary", True), ("--note", True)], "follow-up": [("--text", False)],
                            "dismiss": [("--reason", True)]}.items():
@@ -304,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         if status == 200:
             print(f"link: {'already linked' if body['alreadyLinked'] else 'done'} ({args.platform} {args.author_id} "
                   f"and {args.other_platform} {args.other_author_id} are one person's)")
+    elif args.command == "clear-flag":
+        status, body = api.call("POST", f"/authors/{args.platform}/{args.author_id}/flag-clearance",
+                                {"reason": args.reason})
+        if status == 200:
+            print_clearance(body)
     else:
         fields = {"acknowledge": {"replyText": getattr(args, "text", None)},
                   "answer": {"replyText": getattr(args, "text", None)},

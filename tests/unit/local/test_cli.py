@@ -1,7 +1,7 @@
 """Mirrors local/cli.py: what a support lead reads at the terminal."""
 import pytest
 
-from local.cli import describe, print_case, print_history, print_thread
+from local.cli import Api, describe, main, print_case, print_history, print_thread
 
 CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
         "waitingFor": "acknowledge", "escalationLevel": 0, "hardLimitReached": False,
@@ -58,6 +58,50 @@ def test_a_flagged_author_is_said_loudly(capsys):
     assert "draft reply" not in out
 
 
+FLAG = {"reason": "2 earlier cases dismissed as troll",
+        "dismissedCases": [{"caseId": "x-5", "closedAt": "2026-11-21T10:00:00.000Z", "reason": "troll"},
+                           {"caseId": "x-4", "closedAt": "2026-11-20T10:00:00.000Z", "reason": "troll"}],
+        "clearances": [{"at": "2026-11-01T09:00:00.000Z", "by": "arn:aws:iam::123456789012:user/maria",
+                        "reason": "a real customer"}]}
+
+
+def test_show_of_a_flagged_case_lists_the_dismissals_that_count_and_the_clearances_before(capsys):
+    print_case({**CASE, "flagged": FLAG["reason"], "flag": FLAG})
+    assert ("  FLAGGED     2 earlier cases dismissed as troll: check before answering; no automatic notices\n"
+            "    2026-11-21T10:00:00.000Z  x-5  dismissed as troll\n"
+            "    2026-11-20T10:00:00.000Z  x-4  dismissed as troll\n"
+            "    2026-11-01T09:00:00.000Z  flag cleared by maria: a real customer\n") in capsys.readouterr().out
+
+
+def test_history_lists_the_flag_clearances_after_the_cases(capsys):
+    print_history({"platform": "x", "authorId": "42", "linkedAccounts": [], "cases": [],
+                   "flagClearances": [{"platform": "x", "authorId": "42", **FLAG["clearances"][0]}]})
+    assert capsys.readouterr().out == ("author x 42\n  no cases\n"
+                                       "  2026-11-01T09:00:00.000Z  flag cleared by maria: a real customer  (x 42)\n")
+
+
+@pytest.mark.parametrize("was_flagged, unflagged, said", [
+    (True, "x-9", ["clear-flag: done (x 42: only dismissals from now on count)",
+                   "  open case x-9 is no longer flagged"]),
+    (False, None, ["clear-flag: recorded, but x 42 was not flagged (earlier dismissals no longer count)"])])
+def test_clear_flag_posts_the_reason_and_says_what_changed(monkeypatch, capsys, was_flagged, unflagged, said):
+    calls = []
+
+    def call(api, method, path, body=None):
+        calls.append((method, path, body))
+        return 200, {"author": {"platform": "x", "authorId": "42"}, "clearedAt": "2026-11-23T10:00:00.000Z",
+                     "by": "maria", "reason": body["reason"], "wasFlagged": was_flagged, "unflaggedCase": unflagged}
+    monkeypatch.setattr(Api, "call", call)
+    assert main(["--as", "maria", "clear-flag", "x", "42", "--reason", "a real customer"]) == 0
+    assert calls == [("POST", "/authors/x/42/flag-clearance", {"reason": "a real customer"})]
+    assert capsys.readouterr().out.splitlines() == said
+
+
+def test_clear_flag_needs_a_reason():
+    with pytest.raises(SystemExit):
+        main(["clear-flag", "x", "42"])
+
+
 def test_a_breach_warning_reads_as_a_deadline_soon():
     assert describe(CASE["timeline"][0]) == ("deadline soon: warned whoever must act (ACKNOWLEDGE, due "
                                              "2026-11-23T10:00:00.000Z)")
@@ -67,6 +111,9 @@ def test_a_breach_warning_reads_as_a_deadline_soon():
     ({"event": "priority raised", "priority": "high", "why": "part of the app incident"},
      "priority raised to high: part of the app incident"),
     ({"event": "first tier told", "priority": "urgent", "level": 2}, "escalation level 2 told at once (urgent priority)"),
+    ({"event": "hard-limit", "step": "ACKNOWLEDGE", "level": 1}, "HARD LIMIT: level 1 told again (ACKNOWLEDGE)"),
+    ({"event": "flag cleared", "by": "maria", "reason": "a real customer", "flag": "2 earlier cases dismissed"},
+     'maria: flag cleared "a real customer"'),
     ({"event": "dm invitation not posted", "reason": "the acknowledgement already invited a DM"},
      "no DM invitation posted: the acknowledgement already invited a DM"),
 ])
