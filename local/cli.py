@@ -248,8 +248,9 @@ def signature_headers(platform: str, body: bytes) -> dict[str, str]:
 def check_policy(path: str | None) -> int:
     """Load the policy as a function's cold start would; print its problems, or what it decides."""
     from socialcare.care.policy import PolicyError, load_policy
-    try:
-        policy = load_policy(path)
+    from socialcare.config import settings
+    try:  # the levels it names must be on the ladder: MAX_ESCALATION_LEVEL (the template's default, 3, unset)
+        policy = load_policy(path, max_escalation_level=settings().clocks.max_escalation_level)
     except PolicyError as error:
         print(error, file=sys.stderr)
         return 1
@@ -258,8 +259,10 @@ def check_policy(path: str | None) -> int:
           f"warning {hours.pre_breach_warning_minutes} min before a deadline; "
           f"after-hours notice: {'on' if hours.after_hours_notice else 'off'}")
     print(f"routing: {len(policy.routing.rules)} rule(s), default team {policy.routing.default_team}")
-    print(f"pile-ons: {policy.pile_on.authors} authors in {policy.pile_on.window_minutes} min, "
-          f"topics {', '.join(policy.pile_on.topics)}")
+    pile_on = policy.pile_on
+    alerts = ", ".join(f"level {level} at {authors}" for level, authors in sorted(pile_on.growth_alerts.items()))
+    print(f"pile-ons: {pile_on.authors} authors in {pile_on.window_minutes} min, topics {', '.join(pile_on.topics)}; "
+          f"alerts {alerts}; resolving {'posts' if pile_on.resolve_follow_ups == 'post' else 'drafts'} the follow-ups")
     print("policy ok")
     return 0
 

@@ -11,16 +11,28 @@ import re
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from socialcare.care.business_time import WEEKDAYS, BusinessCalendar, Interval
 from socialcare.cases.lifecycle import DISMISS_REASONS
+from socialcare.config import settings
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.yaml")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+MAX_LEVELS = 10  # the template's MaxEscalationLevel allows at most this many levels
 
 
 class PolicyError(ValueError):
@@ -184,6 +196,32 @@ class PileOn(_Section):
     }
     holding_statement: str = ("We know some of you are having trouble with {topic} right now. We're on it and will "
                               "post an update here as soon as we can. Sorry for the trouble.")
+    # escalation level -> distinct authors: as the incident grows, the highest tier reached and not yet told hears it
+    growth_alerts: dict[int, int] = Field(default={1: 3, 2: 10, 3: 25}, validate_default=True)
+    # resolving an incident drafts a public follow-up on each of its open cases; "post": posts it too, once each
+    resolve_follow_ups: Literal["draft", "post"] = "draft"
+
+    @field_validator("growth_alerts")
+    @classmethod
+    def _a_climbing_ladder(cls, value: dict[int, int], info: ValidationInfo) -> dict[int, int]:
+        if not value:
+            raise ValueError("growth_alerts needs at least one level, e.g. {1: 3}")
+        top = (info.context or {}).get("max_escalation_level", MAX_LEVELS)
+        for level, authors in value.items():
+            if not 1 <= level <= top:
+                raise ValueError(f"level {level} is not an escalation level from 1 to {top} (MaxEscalationLevel)")
+            if authors < 2:
+                raise ValueError(f"level {level}: {authors} author(s) is no pile-on; at least 2")
+        levels = sorted(value)
+        for lower, higher in zip(levels, levels[1:]):
+            if value[higher] <= value[lower]:
+                raise ValueError(f"level {higher} needs more authors than level {lower} "
+                                 f"({value[higher]} is not more than {value[lower]})")
+        return value
+
+    def tier_for(self, authors: int) -> int:
+        """The highest escalation level whose threshold `authors` reaches (0: none yet)."""
+        return max((level for level, needed in self.growth_alerts.items() if authors >= needed), default=0)
 
 
 class Echoes(_Section):
@@ -231,7 +269,7 @@ class Policy(_Section):
     priority: Priority = Priority()
     routing: Routing = Routing()
     indirect: Indirect = Indirect()
-    pile_on: PileOn = PileOn()
+    pile_on: PileOn = Field(default_factory=dict, validate_default=True)  # left out: its levels checked all the same
     echoes: Echoes = Echoes()
     intent: Intent = Intent()
     privacy: Privacy = Privacy()
@@ -245,8 +283,9 @@ class Policy(_Section):
         return self._calendar
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    """Read and check a policy file; PolicyError lists every problem by its place in the file."""
+def load_policy(path: Path | str | None = None, max_escalation_level: int = MAX_LEVELS) -> Policy:
+    """Read and check a policy file; PolicyError lists every problem by its place in the file. Escalation levels the
+    policy names (pile_on.growth_alerts) must be on the stack's ladder: 1 to `max_escalation_level`."""
     path = Path(path or os.environ.get("POLICY_FILE") or DEFAULT_POLICY_FILE)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -257,7 +296,7 @@ def load_policy(path: Path | str | None = None) -> Policy:
     if not isinstance(raw, dict):
         raise PolicyError(f"{path} must hold a mapping of sections (business_hours, guardrails, ...)")
     try:
-        return Policy.model_validate(raw)
+        return Policy.model_validate(raw, context={"max_escalation_level": max_escalation_level})
     except ValidationError as error:
         problems = [f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {_problem(e)}" for e in error.errors()]
         raise PolicyError(f"{path} has {len(problems)} problem(s):\n" + "\n".join(problems)) from None
@@ -271,8 +310,8 @@ def _problem(error: dict) -> str:
 
 @lru_cache
 def policy() -> Policy:
-    """The policy of this process, read once."""
-    return load_policy()
+    """The policy of this process, read once, checked against the stack's ladder."""
+    return load_policy(max_escalation_level=settings().clocks.max_escalation_level)
 
 
 def _interval(text: str) -> Interval:

@@ -1,4 +1,5 @@
 """Mirrors layers/domain/socialcare/care/policy.py: the policy file, its defaults and its checks."""
+import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -130,3 +131,43 @@ def test_the_wall_clock_promise_has_defaults_and_is_checked(tmp_path):
     with pytest.raises(PolicyError) as error:
         load_policy(write(tmp_path, "promise: {response_hours: 4, warn_hours_before: 4}"))
     assert "warn_hours_before must be shorter than response_hours" in str(error.value)
+
+
+def test_pile_on_growth_alerts_climb_and_resolving_drafts_by_default(tmp_path):
+    pile_on = load_policy(write(tmp_path, "")).pile_on
+    assert (pile_on.growth_alerts, pile_on.resolve_follow_ups) == ({1: 3, 2: 10, 3: 25}, "draft")
+    assert [pile_on.tier_for(n) for n in (2, 3, 9, 10, 24, 25, 400)] == [0, 1, 1, 2, 2, 3, 3]
+    chosen = load_policy(write(tmp_path, "pile_on: {growth_alerts: {1: 3, 3: 7}, resolve_follow_ups: post}\n"))
+    assert chosen.pile_on.tier_for(6) == 1 and chosen.pile_on.tier_for(7) == 3
+    assert chosen.pile_on.resolve_follow_ups == "post"
+
+
+@pytest.mark.parametrize(("growth", "problem"), [
+    ("{1: 3, 2: 3}", "level 2 needs more authors than level 1 (3 is not more than 3)"),
+    ("{1: 10, 2: 5}", "level 2 needs more authors than level 1 (5 is not more than 10)"),
+    ("{0: 3}", "level 0 is not an escalation level from 1 to 3 (MaxEscalationLevel)"),
+    ("{1: 3, 4: 50}", "level 4 is not an escalation level from 1 to 3 (MaxEscalationLevel)"),
+    ("{1: 1}", "level 1: 1 author(s) is no pile-on; at least 2"),
+    ("{}", "growth_alerts needs at least one level"),
+])
+def test_growth_alerts_are_checked_against_the_stacks_ladder(tmp_path, growth, problem):
+    with pytest.raises(PolicyError, match=re.escape(f"pile_on.growth_alerts: {problem}")):
+        load_policy(write(tmp_path, f"pile_on: {{growth_alerts: {growth}}}\n"), max_escalation_level=3)
+    with pytest.raises(PolicyError, match="resolve_follow_ups"):
+        load_policy(write(tmp_path, "pile_on: {resolve_follow_ups: always}\n"))
+
+
+def test_the_process_policy_checks_the_levels_against_max_escalation_level(tmp_path, monkeypatch):
+    from socialcare import config
+    from socialcare.care import policy as policy_module
+    monkeypatch.setenv("POLICY_FILE", str(write(tmp_path, "")))
+    monkeypatch.setenv("MAX_ESCALATION_LEVEL", "2")
+    config.settings.cache_clear()
+    policy_module.policy.cache_clear()
+    try:
+        with pytest.raises(PolicyError, match="level 3 is not an escalation level from 1 to 2"):
+            policy_module.policy()
+    finally:
+        monkeypatch.undo()
+        config.settings.cache_clear()
+        policy_module.policy.cache_clear()
