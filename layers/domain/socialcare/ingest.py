@@ -73,7 +73,7 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
     if pile is None and assessment.complaint and assessment.topic:
         # the window counts from when complaints reach us: a poll may bring a post late, and a pile-on is now
         complaint = Complaint(mention.key, mention.author_key, incidents.posted_at(now.isoformat(), now), "",
-                              mention.to_message())
+                              mention.to_message(), _who(mention), mention.author.followers or 0, mention.platform)
         pile = incidents.note_complaint(assessment.topic, complaint, policy(), now)
     in_pile_on = pile is not None and pile.incident is not None
     if in_pile_on:
@@ -85,35 +85,49 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
     if complaint is not None:
         IncidentsRepository().set_complaint_case(assessment.topic, complaint, case_id)
     if in_pile_on:
-        _group(pile, case_id, mention.key, repo)
+        _group(pile, case_id, mention.key, repo, tell=complaint is not None)
     repo.link_mention(mention.key, case_id, outcome)  # last: a redelivery before this finishes the incident's work
     return IngestOutcome(mention.key, outcome, case_id)
 
 
-def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRepository) -> None:
-    """Put the case in its incident. The complaint that opened the incident also groups the cases before it, opens
-    cases for the watched complaints that made it, and alerts the leads, once."""
+def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRepository, tell: bool = True) -> None:
+    """Put the case in its incident. The complaint that opened the incident also groups the cases before it and opens
+    cases for the watched complaints that made it. Then the tier the incident's growth has reached hears it, once
+    (`tell`: not for a watched complaint opened by the opener, which tells for all of them)."""
     incident = pile.incident
     for grouped in {case_id, *pile.grouped_cases}:
         if repo.add_event(grouped, f"incident:{incident.incident_id}", "grouped in an incident",
                           {"incident": incident.incident_id, "topic": incident.topic}):
             repo.update(grouped, [CaseRecord.incident_id.set(incident.incident_id)])
+        case = repo.get(grouped)
+        IncidentsRepository().group_case(incident.incident_id, grouped, case.platform if case else "", now_iso())
         if grouped != case_id:  # opened before anyone knew it was a pile-on: assess it again knowing
             service.raise_priority(grouped, pile_on_priority(_opening_assessment(grouped, repo)),
                                    f"part of the {incident.topic} incident", repo)
-    if not pile.alert_leads:
+    if pile.alert_leads:
+        for watched in pile.watched:
+            if watched.mention_key == mention_key or not watched.mention:
+                continue
+            earlier = Mention.from_message(watched.mention)
+            if repo.claim_mention(earlier.key, earlier.kind, earlier.author_key)[0].outcome == WATCHED:
+                opened = _public_mention(earlier, repo, pile=incidents.PileOn(incident))
+                IncidentsRepository().set_complaint_case(incident.topic, watched, opened.case_id or "")
+    if tell:
+        _tell_growth(incident.incident_id, mention_key)
+    if pile.alert_leads:
+        IncidentsRepository().mark_alerted(incident, now_iso())
+
+
+def _tell_growth(incident_id: str, mention_key: str) -> None:
+    """The tier the incident's growth reached, if nobody told it yet: once, with its cases and the holding
+    statement to post."""
+    alert = incidents.growth_alert(incident_id, mention_key, policy(), now_iso())
+    if alert is None:
         return
-    for watched in pile.watched:
-        if watched.mention_key == mention_key or not watched.mention:
-            continue
-        earlier = Mention.from_message(watched.mention)
-        if repo.claim_mention(earlier.key, earlier.kind, earlier.author_key)[0].outcome == WATCHED:
-            opened = _public_mention(earlier, repo, pile=incidents.PileOn(incident))
-            IncidentsRepository().set_complaint_case(incident.topic, watched, opened.case_id or "")
-    statement = drafts.holding_statement(incident.topic, policy().pile_on.holding_statement)
-    notify.notify_incident(incident.incident_id, incident.topic, pile.authors,
-                           sorted({case_id, *pile.grouped_cases}), statement)
-    IncidentsRepository().mark_alerted(incident, now_iso())
+    incident = IncidentsRepository().load(incident_id) or alert.incident
+    notify.notify_incident(incident_id, incident.topic, alert.level, incident.authors, list(incident.case_ids),
+                           incident.holding_statement, incident.reach, growing=len(incident.tiers) > 1)
+    IncidentsRepository().mark_tier_alerted(incident_id, alert.level)
 
 
 OPEN_ATTEMPTS = 5

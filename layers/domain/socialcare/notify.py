@@ -95,12 +95,16 @@ def notify_promise(case_id: str, step: str, level: int, subject: str, message: d
                             {"hardLimit": False, "promise": state})
 
 
-def notify_incident(incident_id: str, topic: str, authors: int, case_ids: list[str], holding_statement: str) -> str:
-    """A pile-on: the leads (the first tier) hear it once, with the cases it groups and a holding statement to post."""
-    message = {"incidentId": incident_id, "topic": topic, "authors": authors, "cases": case_ids,
-               "draftHoldingStatement": holding_statement}
-    return _publish(settings().escalations_topic_arn, f"Incident: {authors} people about {topic}", message,
-                    {"level": 1, "step": "INCIDENT", "hardLimit": False, "incident": True, "caseId": incident_id})
+def notify_incident(incident_id: str, topic: str, level: int, authors: int, case_ids: list[str],
+                    holding_statement: str, reach: int, growing: bool = False) -> str:
+    """A pile-on: the tier its number of people reached hears it once (the leads first; a higher tier as it grows),
+    with the cases it groups and a holding statement to post."""
+    message = {"incidentId": incident_id, "topic": topic, "level": level, "authors": authors, "reach": reach,
+               "cases": case_ids, "draftHoldingStatement": holding_statement,
+               "incidentAt": f"GET /incidents/{incident_id}"}
+    subject = f"Incident{' growing' if growing else ''}: {authors} people about {topic}"
+    return _publish(settings().escalations_topic_arn, subject, message,
+                    {"level": level, "step": "INCIDENT", "hardLimit": False, "incident": True, "caseId": incident_id})
 
 
 def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message: dict, level: int = 1) -> str:

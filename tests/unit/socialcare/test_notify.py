@@ -28,11 +28,15 @@ def test_each_tier_hears_its_level_and_the_leads_hear_incidents(cloud):
     leads = subscribe(cloud, "EscalationsTopic", "team-lead", {"level": [{"numeric": ["=", 1]}]})
     manager = subscribe(cloud, "EscalationsTopic", "manager", {"level": [{"numeric": ["=", 2]}]})
     notify.notify_escalation("x-1", "ACKNOWLEDGE", 2, False, {"caseId": "x-1"})
-    notify.notify_incident("incident-app-1", "app", 3, ["x-1", "x-2", "x-3"], "We know...")
+    notify.notify_incident("incident-app-1", "app", 1, 3, ["x-1", "x-2", "x-3"], "We know...", reach=750)
     notify.notify_priority("x-9", "ACKNOWLEDGE", 2, "urgent", {"caseId": "x-9"})
+    notify.notify_incident("incident-app-1", "app", 2, 10, ["x-1", "x-2"], "We know...", reach=9000, growing=True)
     assert received(cloud, manager) == [("x-1", "Escalation 2: case x-1 (ACKNOWLEDGE)"),
-                                        ("x-9", "Urgent case x-9 (ACKNOWLEDGE)")]
+                                        ("x-9", "Urgent case x-9 (ACKNOWLEDGE)"),
+                                        ("incident-app-1", "Incident growing: 10 people about app")]
     assert received(cloud, leads) == [("incident-app-1", "Incident: 3 people about app")]
+    [first] = [n["message"] for n in cloud.notifications(leads)]
+    assert (first["level"], first["reach"], first["incidentAt"]) == (1, 750, "GET /incidents/incident-app-1")
 
 
 def test_level_zero_is_no_tier_what_would_go_there_goes_to_the_team_that_owns_the_step(cloud):
