@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from socialcare.errors import ChannelRejectedError
 from socialcare.models import Mention
 
 
@@ -46,6 +47,11 @@ class Platform:
         """Message the customer privately. `human_agent`: a person's answer after the platform's standard window for
         answers (Meta: 24 hours since the customer's last message) closed."""
         raise NotImplementedError
+
+    def post_status(self, text: str, idempotency_key: str) -> PostReceipt:
+        """Post on the brand's own channel (its timeline, its Page), replying to nobody: an incident's holding
+        statement. A platform without such a channel refuses it for good."""
+        raise ChannelRejectedError(f"{self.name} has no channel of the brand's own to post on")
 
     # Surfaces where a public post can be answered with a private message (a "private reply").
     private_reply_surfaces: frozenset[str] = frozenset()

@@ -49,6 +49,8 @@ LOCATION = re.compile(r"^accounts/[^/\s]+/locations/[^/\s]+$")
 REVIEW_NAME = re.compile(r"^accounts/[^/\s]+/locations/[^/\s]+/reviews/[^/\s]+$")
 SOURCE_PREFIX = "google#"
 ANONYMOUS = "Anonymous reviewer"
+NO_OWN_CHANNEL = ("Google reviews give the brand no channel of its own to post a statement on here (a review has "
+                  "one reply, the brand's answer to that reviewer): post it on the Business Profile by hand")
 # Google puts its machine translation before the reviewer's words: "(Translated by Google) ...\n\n(Original)\n<text>"
 _TRANSLATED = re.compile(r"^\(Translated by Google\).*?\n\(Original\)\n(?P<original>.*\S.*)$", re.DOTALL)
 _SECRETS = ("GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN (deployed: client_id, client_secret and "
@@ -314,6 +316,9 @@ class GoogleReviewsPlatform(Platform):
     def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
         raise ChannelRejectedError("Google reviews have no private messages: answer on the review, or reach the "
                                    "reviewer by a contact they give you")
+
+    def post_status(self, text: str, idempotency_key: str) -> PostReceipt:
+        raise ChannelRejectedError(NO_OWN_CHANNEL)
 
     def verify(self, headers: dict[str, str], raw_body: bytes) -> None:
         raise ChannelRejectedError("Google reviews are polled, not delivered to a webhook")

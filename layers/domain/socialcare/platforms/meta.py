@@ -60,7 +60,7 @@ NOT_AVAILABLE = (
 EXPLANATIONS = {
     190: "META_PAGE_ACCESS_TOKEN is not a valid Page access token any more; issue a new one.",
     200: "the Page access token lacks a permission this call needs (pages_messaging, pages_manage_engagement, "
-         "instagram_manage_comments...).",
+         "instagram_manage_comments, pages_manage_posts for a Page post...).",
     10: "the app or Page lacks the permission or task this call needs.",
 }
 
@@ -394,6 +394,15 @@ class MetaPlatform(Platform):
         body = {"media_id": media_id, "message": text, **({"comment_id": comment[0]} if comment else {})}
         response = self._send(f"/{account}/mentions", body, "Instagram mention reply")
         return PostReceipt(platform_post_id=_created(response, "id", "Instagram mention reply"))
+
+    def post_status(self, text: str, idempotency_key: str) -> PostReceipt:
+        """POST /{page-id}/feed {message} → {"id": "<page-id>_<post-id>"}: a post on the brand's Facebook Page. Not in
+        shared/platforms.md; from Meta's Pages API ("Posts": publish a post to a Page; the Page token needs
+        pages_manage_posts and pages_read_engagement, and the CREATE_CONTENT task on the Page). Instagram takes no
+        text-only posts (its publishing needs an image or a video), so the Page is the brand's one Meta channel."""
+        response = self._send(f"/{_page_path()}/feed", {"message": text}, "Page post")
+        post_id = _created(response, "id", "Page post")
+        return PostReceipt(platform_post_id=post_id, url=_facebook_url(post_id))
 
     private_reply_surfaces = frozenset({"facebook", "instagram"})
 

@@ -21,6 +21,9 @@ class SandboxPlatform(Platform):
     def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
         return _record("dm", author_id, text, idempotency_key, f"sandbox-dm-{_short(idempotency_key)}")
 
+    def post_status(self, text: str, idempotency_key: str) -> PostReceipt:
+        return _record("status", "brand", text, idempotency_key, f"sandbox-status-{_short(idempotency_key)}")
+
 
 def _record(channel: str, target: str, text: str, idempotency_key: str, post_id: str) -> PostReceipt:
     with _SENT_LOCK:

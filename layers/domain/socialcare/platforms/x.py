@@ -48,7 +48,9 @@ REPLY_RESTRICTION = (
     "answered through the API, however often the reply is retried; answer it from the X app, or by DM."
 )
 DM_REFUSAL = "X refuses a DM when the customer's settings do not accept messages from the brand, or they blocked it."
-FORBIDDEN = {"reply": REPLY_RESTRICTION, "DM": DM_REFUSAL}
+POST_REFUSAL = ("X refuses a post that repeats one of the account's recent posts word for word, or breaks its rules; "
+                "change the words, or post it from the X app.")
+FORBIDDEN = {"reply": REPLY_RESTRICTION, "DM": DM_REFUSAL, "post": POST_REFUSAL}
 TOKEN_REFUSAL = (
     "X_CONSUMER_KEY/X_CONSUMER_SECRET must be the app's API key and secret, and X_ACCESS_TOKEN/X_ACCESS_TOKEN_SECRET "
     "the brand account's access token and secret, generated with Read, Write and Direct Messages permission."
@@ -398,6 +400,12 @@ class XPlatform(Platform):
         body = {"text": text, "reply": {"in_reply_to_tweet_id": reply_to_id}}
         post_id = _created(self._send("/tweets", body, "reply"), "id", "reply")
         return PostReceipt(platform_post_id=post_id, url=_post_url("", post_id))
+
+    def post_status(self, text: str, idempotency_key: str) -> PostReceipt:
+        """POST /2/tweets {"text"}, replying to nobody: a post on the brand's own timeline → 201 {"data": {"id",
+        "text"}} (§1.7, the same endpoint without `reply`)."""
+        post_id = _created(self._send("/tweets", {"text": text}, "post"), "id", "post")
+        return PostReceipt(platform_post_id=post_id, url=_post_url(settings().x_brand_handle, post_id))
 
     def send_private(self, author_id: str, text: str, idempotency_key: str, human_agent: bool = False) -> PostReceipt:
         """POST /2/dm_conversations/with/:participant_id/messages → 201 {"data": {"dm_event_id", ...}} (§1.8). X has no

@@ -544,3 +544,12 @@ def test_the_token_request_and_the_reply_use_the_documented_timeouts_on_one_open
     assert timeouts[0][1] == (3.05, 10.0)
     connect, read = timeouts[1][1]
     assert connect == 3.05 and read == pytest.approx(10.0, abs=0.05)
+
+
+def test_google_has_no_channel_of_the_brands_own_and_says_so_whatever_the_mode(monkeypatch):
+    from socialcare import platforms
+    from socialcare.platforms.google_reviews import GoogleReviewsPlatform
+    with pytest.raises(ChannelRejectedError, match="no channel of its own to post a statement on"):
+        GoogleReviewsPlatform().post_status("We know…", "key")
+    assert "post it on the Business Profile by hand" in platforms.own_channel_refusal("google")
+    assert [platforms.own_channel_refusal(name) for name in ("x", "meta", "generic")] == ["", "", ""]

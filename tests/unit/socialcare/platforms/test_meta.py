@@ -496,6 +496,24 @@ def test_a_caption_mention_is_answered_with_the_media_only(platform):
     assert sent(responses.calls[0])[2] == {"media_id": "17918195224117852", "message": "Love this!"}
 
 
+@responses.activate
+def test_a_status_is_posted_on_the_pages_feed_with_the_page_token(platform):
+    responses.post(f"{GRAPH_URL}/{PAGE}/feed", json={"id": f"{PAGE}_300000000000077"})
+    receipt = platform.post_status("We know some of you can't log in.", "incident-app-1:statement:meta")
+    assert receipt == PostReceipt(f"{PAGE}_300000000000077", f"https://www.facebook.com/{PAGE}_300000000000077")
+    assert sent(responses.calls[0]) == ("POST", f"{GRAPH_URL}/{PAGE}/feed",
+                                        {"message": "We know some of you can't log in."}, f"Bearer {PAGE_TOKEN}")
+
+
+@responses.activate
+def test_a_page_post_without_the_permission_says_which_one(platform):
+    responses.post(f"{GRAPH_URL}/{PAGE}/feed", status=403, json={"error": {
+        "message": "(#200) The permission(s) pages_manage_posts are not available.", "type": "OAuthException",
+        "code": 200, "fbtrace_id": "AbCdEf"}})
+    with pytest.raises(ChannelRejectedError, match=r"Meta refused the Page post \(403, code 200.*pages_manage_posts"):
+        platform.post_status("We know some of you can't log in.", "key")
+
+
 def test_post_reply_refuses_a_conversation_which_has_no_public_thread(platform):
     with pytest.raises(ChannelRejectedError, match="no public thread"):
         platform.post_reply("", "On it", "key", surface="messenger")

@@ -405,6 +405,29 @@ def test_a_reply_is_posted_in_reply_to_the_post_with_the_user_token(platform):
 
 
 @responses.activate
+def test_a_status_is_posted_on_the_brands_timeline_in_reply_to_nobody(platform, monkeypatch):
+    monkeypatch.setenv("X_BRAND_HANDLE", "acme_support")
+    settings.cache_clear()
+    responses.post(TWEETS_URL, status=201, json={"data": {"id": "2124480000000000009", "text": "We know…"}})
+    receipt = platform.post_status("We know some of you can't log in.", "incident-app-1:statement:x")
+    assert receipt == PostReceipt("2124480000000000009", "https://x.com/acme_support/status/2124480000000000009")
+    [call] = responses.calls
+    assert sent(call) == ("POST", TWEETS_URL, {"text": "We know some of you can't log in."}, "OAuth 1.0a as the brand")
+
+
+@responses.activate
+def test_a_status_x_refuses_as_a_duplicate_says_why_and_is_not_retried(platform):
+    responses.post(TWEETS_URL, status=403, json={"title": "Forbidden", "status": 403, "type": "about:blank",
+                                                 "detail": "You are not allowed to create a Tweet with duplicate "
+                                                           "content."})
+    with pytest.raises(ChannelRejectedError) as refused:
+        platform.post_status("We know some of you can't log in.", "key")
+    assert "X refused the post (403 You are not allowed to create a Tweet with duplicate content." in str(refused.value)
+    assert "repeats one of the account's recent posts word for word" in str(refused.value)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
 def test_a_reply_x_refuses_because_the_author_did_not_summon_the_brand_says_why(platform):
     responses.post(TWEETS_URL, status=403, json={
         "title": "Forbidden", "status": 403, "type": "about:blank",
