@@ -7,10 +7,16 @@
   GET  /authors/{platform}/{authorId}/cases    the author's cases, their linked accounts' too, newest first
   POST /authors/{platform}/{authorId}/links    {"platform", "authorId"}: another account of the same person
   POST /authors/{platform}/{authorId}/flag-clearance    {"reason"}: the author's flag cleared, audited on the author
-Unknown case: 404. The case does not wait for that action: 409. An unknown action or a bad body: 400. A public text
-the guardrails refuse: 422, naming each rule and the words. An unknown platform or an author id it never gives: 400;
-linking while the care policy does not link accounts: 403.
+  GET  /incidents?status=OPEN&limit=50            pile-ons, newest first
+  GET  /incidents/{incidentId}                    one incident: its cases, people, growth, reach, tiers, statements
+  POST /incidents/{incidentId}/statement          {"target": "brand" | "replies", "text"?}: the holding statement
+  POST /incidents/{incidentId}/resolve            {"outcome"}: closes it; its open cases get their follow-ups
+Unknown case or incident: 404. The case does not wait for that action, or the incident is resolved: 409. An unknown
+action or a bad body: 400. A public text the guardrails refuse: 422, naming each rule and the words. An unknown
+platform or an author id it never gives: 400; linking while the care policy does not link accounts: 403.
 """
+import time
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
@@ -18,10 +24,19 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.cases import flags, history, lifecycle, service
-from socialcare.cases.actions import InvalidActionBodyError, parse_action, parse_flag_clearance, parse_link
+from socialcare.cases import flags, history, incidents, lifecycle, service
+from socialcare.cases.actions import (
+    InvalidActionBodyError,
+    parse_action,
+    parse_flag_clearance,
+    parse_incident_resolution,
+    parse_link,
+    parse_statement,
+)
 from socialcare.errors import (
     CaseNotFoundError,
+    IncidentNotFoundError,
+    IncidentResolvedError,
     InvalidAuthorError,
     InvalidCaseTransitionError,
     LinkingOffError,
@@ -31,6 +46,8 @@ from socialcare.errors import (
 from socialcare.http import whole_number
 from socialcare.observability import acknowledgement_metric
 from socialcare.care.policy import policy
+from socialcare.platforms.outbound_http import BUDGET_SECONDS
+from socialcare.storage.incidents import STATUSES as INCIDENT_STATUSES
 
 logger = Logger()
 tracer = Tracer()
@@ -38,8 +55,12 @@ policy()  # a mistake in the policy file fails the cold start, loudly, never a c
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 STATUSES = (lifecycle.OPEN, lifecycle.CLOSED, lifecycle.DISMISSED)
-# Log lines name the case the request is about; the list, which is about none, keeps API Gateway's request id.
-CORRELATION_ID_PATH = f"pathParameters.caseId || {correlation_paths.API_GATEWAY_HTTP}"
+# Log lines name the case (or incident) the request is about; a list, which is about none, keeps API Gateway's id.
+CORRELATION_ID_PATH = (f"pathParameters.caseId || pathParameters.incidentId || "
+                       f"{correlation_paths.API_GATEWAY_HTTP}")
+# Posting an incident's statement or follow-ups to many threads stops starting posts while one more could outlast
+# the function (a platform call with its retries takes up to BUDGET_SECONDS): what is left is said, not lost.
+POST_RESERVE_SECONDS = BUDGET_SECONDS + 2
 
 
 @app.get("/cases")
@@ -48,10 +69,14 @@ def list_cases() -> dict:
     status = query.get("status", lifecycle.OPEN).upper()
     if status not in STATUSES:
         raise BadRequestError(f"status must be one of {', '.join(STATUSES)}")
+    return {"cases": service.list_cases(status, _limit(query))}
+
+
+def _limit(query: dict) -> int:
     limit = whole_number(query.get("limit", "50"), 10)  # ASCII digits only: "²" and "٣" are no limits
     if limit is None or not 1 <= limit <= 500:
         raise BadRequestError("limit must be a number from 1 to 500")
-    return {"cases": service.list_cases(status, limit)}
+    return limit
 
 
 @app.get("/cases/<case_id>")
@@ -107,6 +132,47 @@ def clear_author_flag(platform: str, author_id: str) -> dict:
     return flags.clear_flag(platform, author_id, fields["reason"], agent=_agent())
 
 
+@app.get("/incidents")
+def list_incidents() -> dict:
+    query = app.current_event.query_string_parameters or {}
+    status = query.get("status", "OPEN").upper()
+    if status not in INCIDENT_STATUSES:
+        raise BadRequestError(f"status must be one of {', '.join(INCIDENT_STATUSES)}")
+    return {"incidents": incidents.list_incidents(status, _limit(query))}
+
+
+@app.get("/incidents/<incident_id>")
+def show_incident(incident_id: str) -> dict:
+    tracer.put_annotation(key="incidentId", value=incident_id)
+    return incidents.view(incident_id)
+
+
+@app.post("/incidents/<incident_id>/statement")
+def post_statement(incident_id: str) -> dict:
+    tracer.put_annotation(key="incidentId", value=incident_id)
+    try:
+        fields = parse_statement(app.current_event.body)
+    except InvalidActionBodyError as error:
+        raise BadRequestError(f"bad statement body: {error}") from None
+    return incidents.post_statement(incident_id, fields["target"], fields["text"], agent=_agent(),
+                                    deadline=_posting_deadline())
+
+
+@app.post("/incidents/<incident_id>/resolve")
+def resolve_incident(incident_id: str) -> dict:
+    tracer.put_annotation(key="incidentId", value=incident_id)
+    try:
+        fields = parse_incident_resolution(app.current_event.body)
+    except InvalidActionBodyError as error:
+        raise BadRequestError(f"bad resolve body: {error}") from None
+    return incidents.resolve(incident_id, fields["outcome"], agent=_agent(), deadline=_posting_deadline())
+
+
+def _posting_deadline() -> float:
+    """When this invocation starts no more posts (time.monotonic())."""
+    return time.monotonic() + app.lambda_context.get_remaining_time_in_millis() / 1000 - POST_RESERVE_SECONDS
+
+
 def _agent() -> str:
     """Who acts: the IAM principal on a deployed stack, the local agent behind the local server."""
     authorizer = app.current_event.request_context.authorizer
@@ -114,8 +180,8 @@ def _agent() -> str:
     return (iam.user_arn or iam.caller_id) if iam and (iam.user_arn or iam.caller_id) else "unknown-agent"
 
 
-@app.exception_handler(CaseNotFoundError)
-def case_not_found(error: CaseNotFoundError) -> Response:
+@app.exception_handler([CaseNotFoundError, IncidentNotFoundError])
+def not_found(error: CaseNotFoundError | IncidentNotFoundError) -> Response:
     return _error(404, str(error))
 
 
@@ -129,8 +195,8 @@ def linking_off(error: LinkingOffError) -> Response:
     return _error(403, str(error))
 
 
-@app.exception_handler(InvalidCaseTransitionError)
-def not_waiting_for_that(error: InvalidCaseTransitionError) -> Response:
+@app.exception_handler([InvalidCaseTransitionError, IncidentResolvedError])
+def not_waiting_for_that(error: InvalidCaseTransitionError | IncidentResolvedError) -> Response:
     return _error(409, str(error))
 
 

@@ -49,7 +49,9 @@ def test_only_the_webhooks_are_open_and_a_route_without_auth_is_signed():
                       ("POST", "/cases/{caseId}/{action}"): True, ("GET", "/cases/{caseId}/private-messages"): True,
                       ("GET", "/authors/{platform}/{authorId}/cases"): True,
                       ("POST", "/authors/{platform}/{authorId}/links"): True,
-                      ("POST", "/authors/{platform}/{authorId}/flag-clearance"): True}
+                      ("POST", "/authors/{platform}/{authorId}/flag-clearance"): True, ("GET", "/incidents"): True,
+                      ("GET", "/incidents/{incidentId}"): True, ("POST", "/incidents/{incidentId}/statement"): True,
+                      ("POST", "/incidents/{incidentId}/resolve"): True}
 
 
 # -- each function as its role ---------------------------------------------------------------------------------------

@@ -9,6 +9,14 @@ class CaseNotFoundError(SocialCareError):
     """No case has that id (agent API: 404)."""
 
 
+class IncidentNotFoundError(SocialCareError):
+    """No incident has that id (agent API: 404)."""
+
+
+class IncidentResolvedError(SocialCareError):
+    """The incident is resolved: it cannot be resolved again, nor its holding statement posted (agent API: 409)."""
+
+
 class InvalidCaseTransitionError(SocialCareError):
     """The case is not waiting for that action (agent API: 409)."""
 

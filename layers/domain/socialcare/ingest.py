@@ -167,6 +167,7 @@ def _open(mention: Mention, assessment: Assessment, repo: CasesRepository, recei
     repo.open(CaseRecord(
         case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
         opened_at=opened_at, platform=mention.platform, author_handle=_who(mention),
+        author_name=(mention.author.name or "").strip()[:100] or None,
         author_followers=mention.author.followers, opening_mention_key=mention.key,
         reply_to_id=None if private else mention.reply_to_id, surface=mention.extra.get("surface") or None,
         summary_text=None if private else mention.text[:500], step=lifecycle.NEW, escalation_level=0,

@@ -276,3 +276,56 @@ def test_a_bad_flag_clearance_is_a_bad_request_and_keeps_nothing(cloud, path, bo
     response = cloud.http("POST", path, body, AGENT)
     assert response.status == 400, response
     assert cloud.http("GET", "/authors/x/42/cases", headers=AGENT).json()["flagClearances"] == []
+
+
+# -- incidents ----------------------------------------------------------------------------------------------------
+def an_incident(incident_id: str = "incident-app-20261123-100000") -> str:
+    from socialcare.storage.incidents import Incident, IncidentsRepository
+    opened = "2026-11-23T10:00:00.000000Z"
+    IncidentsRepository().open_incident(Incident(incident_id, "app", opened, opened, "generic#m1"), None, opened,
+                                        "We know some of you are having trouble with app right now.")
+    return incident_id
+
+
+def test_incidents_are_listed_by_status_and_a_bad_status_or_limit_is_a_bad_request(cloud):
+    incident_id = an_incident()
+    assert cloud.http("GET", "/incidents", headers=AGENT).json()["incidents"][0]["incidentId"] == incident_id
+    assert cloud.http("GET", "/incidents?status=resolved", headers=AGENT).json() == {"incidents": []}
+    for query, problem in (("status=CLOSED", "status must be one of OPEN, RESOLVED"),
+                           ("limit=0", "limit must be a number from 1 to 500")):
+        response = cloud.http("GET", f"/incidents?{query}", headers=AGENT)
+        assert (response.status, response.json()["message"]) == (400, problem), query
+
+
+def test_an_unknown_incident_is_not_found_whatever_is_asked_of_it(cloud):
+    for method, path, body in (("GET", "/incidents/incident-none", None),
+                               ("POST", "/incidents/incident-none/statement", '{"target": "brand"}'),
+                               ("POST", "/incidents/incident-none/resolve", '{"outcome": "fixed"}')):
+        response = cloud.http(method, path, body, AGENT)
+        assert response.status == 404 and "incident-none" in response.json()["message"], path
+
+
+@pytest.mark.parametrize(("action", "body", "problem"), [
+    ("statement", "{}", "target"), ("statement", '{"target": "everyone"}', "target"),
+    ("statement", '{"target": "brand", "text": "k"}', "at least 2 characters"),
+    ("statement", '{"target": "brand", "tone": "calm"}', "tone"),
+    ("resolve", "{}", "outcome"), ("resolve", '{"outcome": "x"}', "outcome"),
+    ("resolve", '{"outcome": "fixed\\u0000"}', "control character U+0000"), ("resolve", "not json", "Invalid JSON"),
+])
+def test_a_bad_incident_body_is_a_bad_request_and_changes_nothing(cloud, action, body, problem):
+    incident_id = an_incident()
+    response = cloud.http("POST", f"/incidents/{incident_id}/{action}", body, AGENT)
+    assert response.status == 400 and response.json()["message"].startswith(f"bad {action} body")
+    assert problem in response.json()["message"]
+    shown = cloud.http("GET", f"/incidents/{incident_id}", headers=AGENT).json()
+    assert (shown["status"], shown["statements"]) == ("OPEN", [])
+
+
+def test_a_resolved_incident_is_a_conflict_to_resolve_again_or_post_on(cloud):
+    incident_id = an_incident()
+    resolved = cloud.http("POST", f"/incidents/{incident_id}/resolve", '{"outcome": "the app is back up"}', AGENT,
+                          agent="lead")
+    assert resolved.status == 200 and resolved.json()["resolvedBy"] == "arn:aws:iam::123456789012:user/lead"
+    for action, body in (("resolve", '{"outcome": "fixed again"}'), ("statement", '{"target": "brand"}')):
+        response = cloud.http("POST", f"/incidents/{incident_id}/{action}", body, AGENT)
+        assert response.status == 409 and "resolved" in response.json()["message"], action

@@ -7,6 +7,7 @@ statement for a pile-on names the topic. Drafts pass the guardrails by construct
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from socialcare.care.assessment import Assessment
 from socialcare.models import Mention
@@ -63,13 +64,32 @@ def holding_statement(topic: str, template: str) -> str:
     return template.format(topic=topic or "our service")
 
 
+def incident_follow_ups(name: str, topic: str, outcome: str, their_words: str = "",
+                        telling: Iterable[str] = ()) -> list[str]:
+    """The public follow-up for one customer of a resolved incident, most personal first: their first name, the
+    trouble they had (the topic, and what they said of it: the clause with a `telling` word), and the outcome in the
+    lead's words. The caller posts the first that passes the guardrails (their words may be too long for X, or
+    carry a phone number); the last one quotes nothing of theirs."""
+    first = first_name(name)
+    greeting = f"Hi {first}, " if first else "Hi, "
+    outcome = outcome.strip().rstrip(".!") + "."
+    trouble = f"the trouble with {topic or 'our service'} you told us about"
+    closing = " Thanks for bearing with us, and sorry again."
+    said = _in_their_words(their_words, list(telling)) if their_words else ""
+    plain = f"{greeting}an update on {trouble}: {outcome}{closing}"
+    return [f'{greeting}an update on {trouble} ("{said}"): {outcome}{closing}', plain] if said else [plain]
+
+
 def problem_in_their_words(text: str, assessment: Assessment) -> str:
     """The clause that carries the complaint (or the first one), without handles, hashtags and links, in the second
     person and cut at a word boundary."""
+    return _in_their_words(text, [*assessment.urgent_words, *assessment.complaint_words])
+
+
+def _in_their_words(text: str, telling: list[str]) -> str:
     clauses = _clauses(text)
     if not clauses:
         return ""
-    telling = [*assessment.urgent_words, *assessment.complaint_words]
     chosen = next((c for c in clauses if any(w.lower() in c.lower() for w in telling)), clauses[0])
     turned = _cut(_WORD.sub(lambda m: _turn(m.group(0)), chosen))
     acronym = len(turned) > 1 and turned[1].isupper()
@@ -97,6 +117,11 @@ def _turn(word: str) -> str:
 
 def _first_name(mention: Mention) -> str:
     """The author's first name when they show one; never their handle (the reply is already addressed to it)."""
-    name = (mention.author.name or "").strip()
+    return first_name(mention.author.name or "")
+
+
+def first_name(name: str) -> str:
+    """The first word of a shown name, when it reads as a name."""
+    name = name.strip()
     first = name.split()[0] if name else ""
     return first if first.isalpha() and len(first) <= 20 else ""

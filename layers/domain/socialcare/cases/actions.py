@@ -11,6 +11,7 @@ from socialcare.errors import UnknownActionError
 
 PUBLIC_TEXT_LIMIT = 2000
 PUBLIC_TEXT_MINIMUM = 2  # one character ("k", ".", "?") posted in public answers nobody
+OUTCOME_LIMIT = 1000  # an incident's outcome goes into every follow-up, which must fit the surface (X: 280)
 LINE_BREAKS_AND_TABS = frozenset("\n\r\t")
 
 
@@ -60,6 +61,23 @@ class DismissBody(_Body):
     reason: Literal[DISMISS_REASONS]
 
 
+class StatementBody(_Body):
+    """An incident's holding statement: on the brand's own channels, or as a reply to each person in it."""
+    target: Literal["brand", "replies"]
+    text: Text = Field(default="", max_length=PUBLIC_TEXT_LIMIT)  # empty: the statement drafted when it opened
+
+    @field_validator("text")
+    @classmethod
+    def _empty_or_a_statement(cls, text: str) -> str:
+        if 0 < len(text) < PUBLIC_TEXT_MINIMUM:
+            raise ValueError(f"a statement needs at least {PUBLIC_TEXT_MINIMUM} characters (or none: the draft)")
+        return text
+
+
+class ResolveIncidentBody(_Body):
+    outcome: Text = Field(min_length=PUBLIC_TEXT_MINIMUM, max_length=OUTCOME_LIMIT)  # public: each follow-up says it
+
+
 BODIES = {"acknowledge": AcknowledgeBody, "answer": AcknowledgeBody, "claim": ClaimBody, "resolve": ResolveBody, "follow-up": FollowUpBody,
           "dismiss": DismissBody}
 
@@ -84,6 +102,16 @@ def parse_action(action: str, body: str | None) -> dict:
     if action not in AGENT_ACTIONS:
         raise UnknownActionError(f"unknown action {action!r}; one of {', '.join(AGENT_ACTIONS)}")
     return _parse(BODIES[action], body)
+
+
+def parse_statement(body: str | None) -> dict:
+    """An incident's statement: its target and text, or InvalidActionBodyError naming what is wrong."""
+    return _parse(StatementBody, body)
+
+
+def parse_incident_resolution(body: str | None) -> dict:
+    """An incident's outcome, or InvalidActionBodyError naming what is wrong."""
+    return _parse(ResolveIncidentBody, body)
 
 
 def parse_link(body: str | None) -> dict:

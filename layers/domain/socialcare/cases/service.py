@@ -21,9 +21,11 @@ from socialcare.errors import (
     ReplyRejectedError,
     WaitTimedOutError,
 )
+from socialcare.care import drafts
 from socialcare.care.guardrails import invites_private_message
 from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
+from socialcare.storage.incidents import RESOLVED, IncidentsRepository
 from socialcare.storage.records import CaseRecord
 
 DM_INVITATION = ("Could you send us a direct message so we can look into this privately? "
@@ -36,7 +38,10 @@ AUTOMATIC_TEXTS = {"dm-invitation": DM_INVITATION, "dm-reminder": DM_REMINDER, H
 MESSAGING_WINDOW = timedelta(hours=24)  # Meta answers a customer's message freely within this; X has no window
 HOLDING = "holding"  # the holding reply posted when the wall-clock promise breaks
 AGENT_REPLIES = ("acknowledgement", "answer", "follow-up")  # what agents write to the customer
-PROMISE_KEPT_BY = AGENT_REPLIES  # our responses (a holding reply is not one)
+INCIDENT_STATEMENT = "incident-statement"  # a pile-on's holding statement, on each customer's thread
+INCIDENT_FOLLOW_UP = "incident-follow-up"  # a resolved pile-on's follow-up, personalised for each customer
+PROMISE_KEPT_BY = (*AGENT_REPLIES, INCIDENT_FOLLOW_UP)  # our responses (a holding reply or statement is not one)
+ONE_TEXT_FOR_MANY = (INCIDENT_STATEMENT, INCIDENT_FOLLOW_UP)  # the same words to many by design: never canned
 PROMISE_STEPS = (lifecycle.ACKNOWLEDGE, lifecycle.HAND_OFF, lifecycle.RESOLVE, lifecycle.FOLLOW_UP)  # the team's
 
 logger = Logger()
@@ -354,7 +359,32 @@ def _withheld_reason(case: CaseRecord, kind: str, text: str | None) -> str:
     return ""
 
 
-def _respond(case: CaseRecord, kind: str, text: str | None, repo: CasesRepository, private: bool) -> dict:
+def respond_for_incident(case: CaseRecord, kind: str, text: str, repo: CasesRepository | None = None) -> dict:
+    """Post an incident's words (its statement, or its follow-up) on the case's thread, once; on a private case send
+    them by DM, as everything on it. A refusal is recorded on the case and answered to the lead who posted, who is
+    there to see it (not escalated)."""
+    return _respond(case, kind, text, _repo(repo), private=_is_private(case), escalate_refusal=False)
+
+
+def incident_follow_up_draft(case: CaseRecord, topic: str, outcome: str) -> tuple[str, list]:
+    """The case's follow-up for a resolved incident, with the guardrails' rejections ([] when it may go): the most
+    personal draft that passes, else the plainest one and why it may not."""
+    rules = policy()
+    telling = [*rules.pile_on.topics.get(topic, []), *rules.priority.complaint_words, *rules.priority.urgent_words]
+    candidates = drafts.incident_follow_ups(case.author_name or "", topic, outcome, case.summary_text or "", telling)
+    rejections: list = []
+    for text in candidates:
+        try:
+            guarding.check_reply(case, text, automatic=True, private=_is_private(case))
+        except ReplyRejectedError as rejected:
+            rejections = list(rejected.rejections)
+            continue
+        return text, []
+    return candidates[-1], rejections
+
+
+def _respond(case: CaseRecord, kind: str, text: str | None, repo: CasesRepository, private: bool,
+             escalate_refusal: bool = True) -> dict:
     """Send a response to the customer, in public or privately, once. Our response keeps the wall-clock promise."""
     withheld = _withheld_reason(case, kind, text)
     if withheld:
@@ -366,16 +396,19 @@ def _respond(case: CaseRecord, kind: str, text: str | None, repo: CasesRepositor
     try:  # not for being canned: an agent's text was checked as they acted, and the same text may be retried
         guarding.check_reply(case, body, automatic=True, private=private)
     except ReplyRejectedError as rejected:  # recorded on the case and escalated like a platform's refusal
-        return _post_once(case, event_key, kind, event, repo, _refuse(f"guardrails: {rejected}"), **detail)
+        return _post_once(case, event_key, kind, event, repo, _refuse(f"guardrails: {rejected}"),
+                          escalate_refusal=escalate_refusal, **detail)
     if private:
         recipient = case.dm_sender_id or case.author_key.split("#", 1)[1]  # a Meta commenter writes under a PSID
         human_agent = text is not None and _outside_messaging_window(case, repo)
         result = _post_once(case, event_key, kind, event, repo, lambda platform: platform.send_private(
-            recipient, body, f"{case.case_id}:{kind}", human_agent=human_agent), **detail)
+            recipient, body, f"{case.case_id}:{kind}", human_agent=human_agent),
+            escalate_refusal=escalate_refusal, **detail)
     else:
         result = _post_once(case, event_key, kind, event, repo, lambda platform: platform.post_reply(
-            case.reply_to_id, body, f"{case.case_id}:{kind}", surface=case.surface or ""), **detail)
-    if text and not result.get("refused"):
+            case.reply_to_id, body, f"{case.case_id}:{kind}", surface=case.surface or ""),
+            escalate_refusal=escalate_refusal, **detail)
+    if text and not result.get("refused") and kind not in ONE_TEXT_FOR_MANY:
         guarding.remember_reply(case, kind, body, private=private)
     if kind in PROMISE_KEPT_BY and not result.get("refused"):
         _promise_kept(case, kind, repo)
@@ -730,12 +763,26 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result["lastPrivateMessageAt"] = received[-1] if received else None
     if _draft_to_show(case) and not _is_private(case):  # a private case's draft quotes the customer's DM
         result["draftReply"] = case.draft_reply  # a starting point for the agent; never posted by itself
+    follow_up = _incident_follow_up(case, repo)
+    if follow_up:
+        result["followUpDraft"] = follow_up
     result["timeline"] = [{"at": e.at, "event": e.event, **(e.detail.as_dict() if e.detail else {})}
                           for e in repo.timeline(case_id)]
     result["earlierCases"] = history.earlier_cases(case, repo)
     if case.flagged_reason:  # why, so the agent can judge the author (and clear the flag: flags.clear_flag)
         result["flag"] = history.flag_of(case, repo)
     return result
+
+
+def _incident_follow_up(case: CaseRecord, repo: CasesRepository) -> str:
+    """An open case of a resolved incident shows its follow-up draft ("" for any other), until one was posted."""
+    if case.status != lifecycle.OPEN or not case.incident_id:
+        return ""
+    incident = IncidentsRepository().get(case.incident_id)
+    if incident is None or incident.status != RESOLVED or repo.get_event(case.case_id, f"post:{INCIDENT_FOLLOW_UP}") \
+            or repo.get_event(case.case_id, f"dm:{INCIDENT_FOLLOW_UP}"):
+        return ""
+    return incident_follow_up_draft(case, incident.topic, incident.outcome)[0]
 
 
 def summary(case: CaseRecord) -> dict:
@@ -781,6 +828,11 @@ def _draft_to_show(case: CaseRecord) -> bool:
 
 def _is_private(case: CaseRecord) -> bool:
     return case.visibility == lifecycle.PRIVATE
+
+
+def is_private(case: CaseRecord) -> bool:
+    """A private case: the customer wrote to us privately first, so everything we send them goes by DM."""
+    return _is_private(case)
 
 
 def list_cases(status: str, limit: int, repo: CasesRepository | None = None) -> list[dict]:

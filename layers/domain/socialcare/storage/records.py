@@ -81,6 +81,7 @@ class CaseRecord(Model):
     opened_at = UnicodeAttribute(null=True)
     platform = UnicodeAttribute(null=True)
     author_handle = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)  # the name the author shows, if any: drafts greet them by it
     author_followers = NumberAttribute(null=True)
     opening_mention_key = UnicodeAttribute(null=True)
     reply_to_id = UnicodeAttribute(null=True)

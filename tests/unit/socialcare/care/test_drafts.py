@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from socialcare.care.assessment import assess
-from socialcare.care.drafts import acknowledgement, holding_reply, holding_statement
+from socialcare.care.drafts import acknowledgement, holding_reply, holding_statement, incident_follow_ups
 from socialcare.care.guardrails import check_private_reply, check_public_reply, invites_private_message
 from socialcare.models import Author, Mention
 from socialcare.care.policy import Policy
@@ -103,3 +103,21 @@ def test_something_else_by_dm_is_thanked_and_asked_for_the_details_not_invited_t
     assert text.startswith("Hi Dana, thanks for getting in touch: just picked up your order. Could you tell us your "
                            "order or account number")
     assert not invites_private_message(text)
+
+
+def test_an_incident_follow_up_names_the_customer_the_topic_their_words_and_the_outcome():
+    personal, plain = incident_follow_ups("Dana Whitfield", "payments", "refunds for every double charge went out "
+                                          "this morning.", "@brand I was charged twice at checkout! Refund?",
+                                          POLICY.pile_on.topics["payments"])
+    assert personal == ('Hi Dana, an update on the trouble with payments you told us about ("you were charged twice '
+                        'at checkout"): refunds for every double charge went out this morning. Thanks for bearing '
+                        'with us, and sorry again.')
+    assert plain == ("Hi Dana, an update on the trouble with payments you told us about: refunds for every double "
+                     "charge went out this morning. Thanks for bearing with us, and sorry again.")
+    for text in (personal, plain):
+        assert check_public_reply(text, "x", [], POLICY.guardrails) == []
+
+
+def test_an_incident_follow_up_without_a_name_or_their_words_is_the_plain_one():
+    assert incident_follow_ups("@dana_w", "app", "fixed!") == [
+        "Hi, an update on the trouble with app you told us about: fixed. Thanks for bearing with us, and sorry again."]
