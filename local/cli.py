@@ -1,5 +1,6 @@
 """The command line for people at a terminal: list and show cases, act on them, a customer's history, linking
-their accounts and clearing an author's flag, replay a sample delivery, serve.
+their accounts and clearing an author's flag, pile-on incidents (list, show, post the holding statement, resolve),
+replay a sample delivery, serve.
 
 Against the local server by default (http://127.0.0.1:$PORT, Bearer $AGENT_TOKEN); against a deployed stack with
 --stack NAME (the API URL from the stack's outputs, calls signed with your AWS credentials, SigV4).
@@ -13,6 +14,7 @@ import pathlib
 import signal
 import sys
 import time
+import urllib.parse
 
 import requests
 
@@ -90,6 +92,8 @@ def print_case(case: dict) -> None:
         print_flag(case.get("flag") or {})
     if case.get("draftReply"):
         print(f"  draft reply {case['draftReply']}")
+    if case.get("followUpDraft"):
+        print(f"  follow-up   {case['followUpDraft']}  (its incident is resolved: a draft for this case)")
     if case.get("closedReason"):
         print(f"  closed      {case['closedAt']}  ({case['closedReason']})")
     if case.get("visibility") == "private":
@@ -138,6 +142,62 @@ def print_history(history: dict) -> None:
         print(f"  {clearance_line(clearance)}  ({clearance['platform']} {clearance['authorId']})")
 
 
+def print_incidents(incidents: list[dict]) -> None:
+    if not incidents:
+        print("no incidents")
+        return
+    width = max(30, *(len(incident["incidentId"]) for incident in incidents))
+    print(f"{'INCIDENT':<{width}} {'STATUS':<9} {'TOPIC':<12} {'PEOPLE':>6} {'REACH':>9} {'CASES':>5} {'TOLD':>4}  "
+          f"OPENED")
+    for incident in incidents:
+        told = f"L{incident['levelTold']}" if incident["levelTold"] else "-"
+        print(f"{incident['incidentId']:<{width}} {incident['status']:<9} {incident['topic']:<12} "
+              f"{incident['authors']:>6} {incident['reach']:>9} {incident['caseCount']:>5} {told:>4}  "
+              f"{incident['openedAt']}")
+
+
+def print_incident(incident: dict) -> None:
+    print(f"incident {incident['incidentId']}  (topic {incident['topic']})")
+    print(f"  status      {incident['status']}   opened {incident['openedAt']}   first complaint "
+          f"{incident['startedAt'] or '-'}")
+    print(f"  people      {incident['authors']}   reach {incident['reach']} followers   platforms "
+          f"{', '.join(incident['platforms']) or '-'}")
+    if incident.get("outcome"):
+        print(f"  resolved    {incident['resolvedAt']} by {(incident['resolvedBy'] or '-').rsplit('/', 1)[-1]}: "
+              f"{incident['outcome']}")
+    print(f"  statement   {incident['holdingStatement']}")
+    print("  grew")
+    for point, person in zip(incident["growth"], incident["people"]):
+        print(f"    {point['at']}  {point['authors']:>4}  {person['author'] or '-'} ({person['platform']}, "
+              f"{person['followers']} followers)")
+    print("  tiers told" if incident["tiersTold"] else "  tiers told  none yet")
+    for tier in incident["tiersTold"]:
+        print(f"    {tier['at']}  level {tier['level']} at {tier['authors']} people")
+    print(f"  cases       {len(incident['cases'])}")
+    for case in incident["cases"]:
+        print(f"    {case['caseId']}  {case['status']}  {case['step'] or '-'}  waiting for {case['waitingFor'] or '-'}"
+              f"  {case['author'] or ''}")
+    if incident["statements"]:
+        print("  posted")
+    for statement in incident["statements"]:
+        where = statement.get("platform") or statement.get("caseId")
+        print(f"    {statement['at']}  {statement['target']} {where}: {statement['state']}"
+              + (f" as {statement['platformPostId']}" if statement.get("platformPostId") else "")
+              + (f" ({statement['reason']})" if statement.get("reason") else ""))
+
+
+def print_posts(results: list[dict], what: str) -> None:
+    """Each channel an incident's statement or follow-up went to, and what happened there."""
+    for result in results:
+        where = result.get("platform") or result.get("caseId")
+        earlier = " (earlier)" if result.get("alreadyPosted") else ""
+        post_id = f" as {result['platformPostId']}" if result.get("platformPostId") else ""
+        reason = f": {result['reason']}" if result.get("reason") else ""
+        print(f"  {where}  {result['state']}{earlier}{post_id}{reason}")
+    if not results:
+        print(f"  no {what}")
+
+
 def history_line(case: dict) -> str:
     """One case of a customer's history: when, which, how it ended, and the account it came from if linked."""
     ended = case["status"] + (f" ({case['closedReason']})" if case.get("closedReason") else "")
@@ -176,6 +236,10 @@ def describe(entry: dict) -> str:
         return "customer DM received (kept private)"
     if event == "closed":
         return f"closed: {entry['reason']}"
+    if event == "grouped in an incident":
+        return f"grouped in the {entry['topic']} incident {entry['incident']}"
+    if event == "incident resolved":
+        return f"its incident resolved by {entry['by'].rsplit('/', 1)[-1]}: {entry['outcome']}"
     if "by" in entry:  # an agent's action
         said = entry.get("replyText") or entry.get("publicNote") or entry.get("reason") or entry.get("owner") or ""
         return f"{entry['by'].rsplit('/', 1)[-1]}: {event}" + (f" \"{said}\"" if said else "")
@@ -301,6 +365,19 @@ def main(argv: list[str] | None = None) -> int:
         action_parser.add_argument("case_id")
         for flag, required in fields:
             action_parser.add_argument(flag, required=required)
+    incidents_parser = commands.add_parser("incidents", help="pile-on incidents, newest first")
+    incidents_parser.add_argument("--status", default="OPEN", choices=["OPEN", "RESOLVED"])
+    incidents_parser.add_argument("--limit", type=int, default=50)
+    commands.add_parser("incident", help="one incident: its cases, people, growth, tiers told, statements"
+                        ).add_argument("incident_id")
+    statement_parser = commands.add_parser("statement", help="post an incident's holding statement, once per channel")
+    statement_parser.add_argument("incident_id")
+    statement_parser.add_argument("--target", required=True, choices=["brand", "replies"],
+                                  help="brand: the brand's own channels; replies: each open case's thread")
+    statement_parser.add_argument("--text", help="default: the statement drafted when the incident opened")
+    resolve_incident_parser = commands.add_parser("resolve-incident", help="resolve an incident with its outcome")
+    resolve_incident_parser.add_argument("incident_id")
+    resolve_incident_parser.add_argument("--outcome", required=True, help="public: each follow-up says it")
     replay_parser = commands.add_parser("replay", help="send a sample event (events/*.json), signed with the local secret")
     replay_parser.add_argument("event_file")
     replay_parser.add_argument("--platform", help="default: the event's own {platform}, else generic")
@@ -342,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
                                 {"reason": args.reason})
         if status == 200:
             print_clearance(body)
+    elif args.command in ("incidents", "incident", "statement", "resolve-incident"):
+        return incident_command(api, args)
     else:
         fields = {"acknowledge": {"replyText": getattr(args, "text", None)},
                   "answer": {"replyText": getattr(args, "text", None)},
@@ -359,6 +438,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error {status}: {body.get('message', body)}", file=sys.stderr)
         return 1
     return 0
+
+
+def incident_command(api: Api, args: argparse.Namespace) -> int:
+    if args.command == "incidents":
+        status, body = api.call("GET", f"/incidents?status={args.status}&limit={args.limit}")
+        if status == 200:
+            print_incidents(body["incidents"])
+            return 0
+    path = f"/incidents/{urllib.parse.quote(args.incident_id, safe='')}"
+    if args.command == "incident":
+        status, body = api.call("GET", path)
+        if status == 200:
+            print_incident(body)
+            return 0
+    elif args.command == "statement":
+        status, body = api.call("POST", f"{path}/statement", {"target": args.target, "text": args.text or ""})
+        if status == 200:
+            print(f"statement ({args.target}): {body['text']}")
+            print_posts(body["results"], "open case to reply to" if args.target == "replies" else "platform")
+            if not body["complete"]:
+                print("  not all posted yet: run the same command again to post the rest (nothing goes twice)")
+            return 0
+    else:
+        status, body = api.call("POST", f"{path}/resolve", {"outcome": args.outcome})
+        if status == 200:
+            print(f"resolved {body['incidentId']}: {body['outcome']}")
+            print_posts(body["followUps"], "open case: no follow-ups")
+            return 0
+    print(f"error {status}: {body.get('message', body)}", file=sys.stderr)
+    for rejection in body.get("rejections", []):
+        print(f"  {rejection['rule']}: {rejection['words']!r} ({rejection['explanation']})", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

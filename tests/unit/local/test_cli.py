@@ -1,7 +1,7 @@
 """Mirrors local/cli.py: what a support lead reads at the terminal."""
 import pytest
 
-from local.cli import Api, describe, main, print_case, print_history, print_thread
+from local.cli import Api, describe, main, print_case, print_history, print_incidents, print_thread
 
 CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
         "waitingFor": "acknowledge", "escalationLevel": 0, "hardLimitReached": False,
@@ -165,3 +165,55 @@ def test_thread_without_messages_says_none_and_shows_no_draft(capsys):
     print_thread({"caseId": "x-1", "visibility": "public", "privateMessages": []})
     assert capsys.readouterr().out == ("case x-1  (public): the customer's private messages, oldest first\n"
                                        "  none\n")
+
+
+# -- incidents ----------------------------------------------------------------------------------------------------
+def test_incidents_list_one_line_each_with_its_people_reach_and_the_tier_told(capsys):
+    print_incidents([{"incidentId": "incident-app-20261123-100000", "status": "OPEN", "topic": "app", "authors": 12,
+                      "reach": 48210, "caseCount": 12, "levelTold": 2, "openedAt": "2026-11-23T10:00:00.000Z"}])
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "incident-app-20261123-100000   OPEN      app              12     48210    12   L2  2026-11-23T10:00:00.000Z")
+    print_incidents([])
+    assert capsys.readouterr().out == "no incidents\n"
+
+
+def test_a_case_of_a_resolved_incident_shows_its_follow_up_draft_and_the_resolution_on_its_timeline(capsys):
+    print_case({**CASE, "followUpDraft": "Hi Dana, an update on the trouble with delivery: parcels move again."})
+    assert ("  follow-up   Hi Dana, an update on the trouble with delivery: parcels move again.  (its incident is "
+            "resolved: a draft for this case)\n") in capsys.readouterr().out
+    assert describe({"event": "incident resolved", "incident": "incident-delivery-1", "outcome": "parcels move again",
+                     "by": "arn:aws:iam::123456789012:user/lead"}) == "its incident resolved by lead: parcels move again"
+    assert describe({"event": "grouped in an incident", "incident": "incident-delivery-1", "topic": "delivery"}) == (
+        "grouped in the delivery incident incident-delivery-1")
+
+
+def test_the_incident_commands_against_the_local_server(capsys):
+    from local.server import LocalServer
+    from tests.conftest import AGENT, LONG_CLOCKS, delivery, mention, signed_headers
+    with LocalServer(port=0, clocks=LONG_CLOCKS) as server:
+        for n in (1, 2, 3):
+            body = delivery(mention(f"cli-{n}", f"91{n}", text="@brand the app is down, can't log in"),
+                            delivery_id=f"cli-{n}")
+            assert server.cloud.http("POST", "/webhooks/generic", body, signed_headers(body)).status == 200
+        server.cloud.wait_for(lambda: [i for i in server.cloud.http("GET", "/incidents", headers=AGENT).json()[
+            "incidents"] if i["caseCount"] == 3], what="the incident with its three cases")
+        api = ["--api", server.url, "--as", "lead"]
+        assert main([*api, "incidents"]) == 0
+        incident_id = capsys.readouterr().out.splitlines()[1].split()[0]
+        assert incident_id.startswith("incident-app-")
+        assert main([*api, "incident", incident_id]) == 0
+        shown = capsys.readouterr().out
+        assert f"incident {incident_id}  (topic app)" in shown and "  people      3   reach 750 followers" in shown
+        assert main([*api, "statement", incident_id, "--target", "brand"]) == 0
+        assert "  generic  posted as sandbox-status-" in capsys.readouterr().out
+        assert main([*api, "statement", incident_id, "--target", "brand"]) == 0
+        assert "  generic  posted (earlier) as sandbox-status-" in capsys.readouterr().out
+        assert main([*api, "statement", incident_id, "--target", "replies", "--text", "Call 0800 123 4567"]) == 1
+        assert "error 422" in capsys.readouterr().err
+        assert main([*api, "resolve-incident", incident_id, "--outcome", "the app is back up"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith(f"resolved {incident_id}: the app is back up\n") and out.count(" drafted") == 3
+        assert main([*api, "resolve-incident", incident_id, "--outcome", "again"]) == 1
+        assert "error 409" in capsys.readouterr().err
+        assert main([*api, "incidents", "--status", "RESOLVED"]) == 0
+        assert incident_id in capsys.readouterr().out
