@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from socialcare.care import drafts
 from socialcare.care.policy import Policy
-from socialcare.storage.incidents import Complaint, Incident, IncidentsRepository, IncidentState, Member
+from socialcare.storage.incidents import OPEN, Complaint, Incident, IncidentsRepository, IncidentState, Member
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def growth_alert(incident_id: str, mention_key: str, policy: Policy, at: str,
     nobody claimed yet (claimed here, once), or the level this same mention claimed before its ingest died."""
     repo = repo or IncidentsRepository()
     incident = repo.get(incident_id)
-    if incident is None or incident.status != "OPEN":
+    if incident is None or incident.status != OPEN:
         return None
     if incident.alert_claimed_by == mention_key and incident.alerted_level < incident.told_level:
         return GrowthAlert(incident.told_level, incident)  # ours, claimed but never sent: a redelivery sends it
