@@ -35,6 +35,7 @@ SAMPLES = {path.stem.removeprefix("receive_webhook."): json.loads(path.read_text
 PLATFORMS = ["generic", "x", "meta", "unknown"]
 ACTIONS = ["acknowledge", "claim", "resolve", "follow-up", "dismiss"]
 WAITING_CASE = "generic-fuzz-1"
+FUZZ_INCIDENT = "incident-app-20261123-100000"
 
 
 class Writes:
@@ -60,6 +61,7 @@ def server():
         with LocalServer(port=0, clocks=LONG_CLOCKS, read_timeout=READ_TIMEOUT) as local_server:
             local_server.writes = writes
             open_waiting_case(local_server)
+            open_incident()
             yield local_server
     finally:
         queue.enqueue = writes.enqueue
@@ -72,6 +74,14 @@ def open_waiting_case(server) -> None:
     assert send(server, "POST", "/webhooks/generic", signature_headers("generic", body), body) == 200
     server.cloud.wait_for(lambda: server.cloud.http("GET", f"/cases/{WAITING_CASE}", headers=AGENT).json().get(
         "waitingFor") == "acknowledge", what=f"{WAITING_CASE} waiting for acknowledge")
+
+
+def open_incident() -> None:
+    """FUZZ_INCIDENT, open, with its drafted statement: the incident routes' fuzz reaches the guardrails with it."""
+    from socialcare.storage.incidents import Incident, IncidentsRepository
+    opened = "2026-11-23T10:00:00.000000Z"
+    assert IncidentsRepository().open_incident(Incident(FUZZ_INCIDENT, "app", opened, opened, "generic#fuzz"), None,
+                                               opened, "We know some of you are having trouble with app right now.")
 
 
 # -- the wire ----------------------------------------------------------------------------------------------------------
@@ -244,7 +254,8 @@ action_bodies = bodies | st.fixed_dictionaries({}, optional={
 @FUZZ
 @given(method=st.sampled_from(["GET", "POST"]), target=st.sampled_from(
     ["/cases", f"/cases/{WAITING_CASE}", f"/cases/{WAITING_CASE}/dismiss", "/authors/x/42/cases",
-     "/authors/x/42/links", "/authors/x/42/flag-clearance"]), authorization=header_text)
+     "/authors/x/42/links", "/authors/x/42/flag-clearance", "/incidents", f"/incidents/{FUZZ_INCIDENT}",
+     f"/incidents/{FUZZ_INCIDENT}/statement", f"/incidents/{FUZZ_INCIDENT}/resolve"]), authorization=header_text)
 def test_a_request_without_the_agents_token_is_refused_before_any_function_runs(server, method, target,
                                                                                  authorization):
     server.cloud.invocations.clear()
@@ -293,6 +304,28 @@ clearance_bodies = bodies | st.fixed_dictionaries({}, optional={"reason": json_v
        body=clearance_bodies)
 def test_clearing_a_flag_with_any_ids_and_body_is_never_a_5xx(server, platform, author_id, body):
     send(server, "POST", f"/authors/{platform}/{author_id}/flag-clearance", SIGNED_IN, body)
+
+
+incident_ids = st.just(FUZZ_INCIDENT) | path_segments
+incident_bodies = bodies | st.fixed_dictionaries({}, optional={
+    "target": json_values | st.sampled_from(["brand", "replies"]), "text": json_values,
+    "outcome": json_values}).map(lambda fields: json.dumps(fields).encode())
+
+
+@FUZZ
+@given(query=queries, incident_id=incident_ids)
+def test_listing_or_showing_incidents_with_any_query_or_id_is_never_a_5xx(server, query, incident_id):
+    send(server, "GET", f"/incidents?{query}", SIGNED_IN)
+    send(server, "GET", f"/incidents/{incident_id}", SIGNED_IN)
+
+
+@FUZZ
+@given(incident_id=incident_ids, action=st.sampled_from(["statement", "resolve"]), body=incident_bodies)
+def test_an_incidents_statement_or_resolution_with_any_body_is_never_a_5xx_and_opens_no_case(server, incident_id,
+                                                                                             action, body):
+    before = server.writes.count
+    send(server, "POST", f"/incidents/{incident_id}/{action}", SIGNED_IN, body)
+    assert_nothing_written(server, before)
 
 
 # -- methods and the wire itself -------------------------------------------------------------------------------------
