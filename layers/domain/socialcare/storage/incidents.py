@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -323,8 +323,7 @@ class IncidentsRepository:
         if state is None:
             return None
         members.sort(key=lambda m: (m.joined_at, m.author_key))
-        return IncidentState(**{**state.__dict__, "members": tuple(members), "case_ids": tuple(sorted(case_ids)),
-                                "statements": tuple(statements)})
+        return replace(state, members=tuple(members), case_ids=tuple(sorted(case_ids)), statements=tuple(statements))
 
     def list(self, status: str, limit: int) -> list[IncidentState]:
         """Incidents of a status, newest opened first."""
