@@ -231,3 +231,21 @@ def test_live_on_x_the_statement_is_a_post_of_the_brand_and_a_reply_to_each_pers
     assert sorted(p["reply"]["in_reply_to_tweet_id"] for p in posted[1:]) == sorted(c.removeprefix("x-") for c in cases)
     assert [r["platformPostId"] for r in brand.json()["results"]] == ["2124500000000000001"]
     assert {r["state"] for r in replies.json()["results"]} == {"posted"} and len(posted) == 4
+
+
+# -- flagged authors -----------------------------------------------------------------------------------------------
+def test_a_flagged_authors_complaint_neither_opens_nor_grows_an_incident(cloud):
+    from tests.integration.test_flagged_authors import dismissed_as_troll
+    # Given an author with two cases dismissed as troll, and two people who say the app is down
+    dismissed_as_troll(cloud, "8591", "8590", "8589")
+    first = [complain(cloud, n, "85") for n in (1, 2)]
+    # When the flagged author says so too, the third voice
+    deliver(cloud, mention("8592", "8591", text="@brand the app is down lol, can't log in"), delivery_id="d-8592")
+    # Then theirs is their own flagged case, and no incident opens: three people, but one does not count
+    flagged = wait_until_waiting(cloud, "generic-8592", "acknowledge")
+    assert flagged["flagged"] and flagged["incident"] is None
+    assert [show(cloud, c)["incident"] for c in first] == [None, None] and incident_alerts(cloud) == []
+    # and a third real person makes the incident, of the three who count
+    third = complain(cloud, 3, "85")
+    incident = the_incident(cloud, third)
+    assert incident["authors"] == 3 and "generic-8592" not in {c["caseId"] for c in incident["cases"]}

@@ -70,7 +70,9 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
     earlier, cleared_at = _author_record(mention, repo)
     assessment = assess(mention, earlier, policy(), now, flag_cleared_at=cleared_at)
     complaint = None
-    if pile is None and assessment.complaint and assessment.topic:
+    # a flagged author's complaint counts towards no pile-on: it neither opens an incident nor grows one up the ladder
+    # (their case never pages leadership), and it stays their own case
+    if pile is None and assessment.complaint and assessment.topic and not assessment.flagged:
         # the window counts from when complaints reach us: a poll may bring a post late, and a pile-on is now
         complaint = Complaint(mention.key, mention.author_key, incidents.posted_at(now.isoformat(), now), "",
                               mention.to_message(), _who(mention), mention.author.followers or 0, mention.platform)
