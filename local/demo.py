@@ -88,6 +88,12 @@ class Agent:
     def try_act(self, case_id: str, action: str, **fields) -> requests.Response:
         return requests.post(f"{self.url}/cases/{case_id}/{action}", json=fields, headers=self.headers, timeout=10)
 
+    def post(self, path: str, body: dict) -> dict:
+        response = requests.post(f"{self.url}{path}", json=body, headers=self.headers, timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
+        return response.json()
+
     def private_messages(self, case_id: str) -> dict:
         """The customer's DMs, on the route only the care team is granted."""
         return requests.get(f"{self.url}/cases/{case_id}/private-messages", headers=self.headers, timeout=10).json()
@@ -189,7 +195,7 @@ def urgent_complaint(url: str) -> str:
     return case_id
 
 
-PILE_ON = "Three people say the app is down: one incident, the leads alerted once"
+PILE_ON = "Three people say the app is down: one incident, from the alert to its resolution"
 
 
 def pile_on(url: str) -> str:
@@ -197,9 +203,20 @@ def pile_on(url: str) -> str:
     Customer(url, "1008", "@fay").post("fay-1", "@brand app crash every time I open it, useless")
     # an indirect post (the brand named, not addressed): watched, until the pile-on makes it a case
     Customer(url, "1009", "@gus").post("gus-1", "acme app down for anyone else? useless", kind="keyword")
-    agent = Agent(url, "lead")
+    lead = Agent(url, "lead")
     for case_id in ("generic-eve-1", "generic-fay-1", "generic-gus-1"):
-        agent.wait_until(case_id, lambda c: c.get("incident"), "grouped in the incident")
+        incident_id = lead.wait_until(case_id, lambda c: c.get("incident"), "grouped in the incident",
+                                      timeout=60)["incident"]
+    # the lead answers the people in it with the holding statement (once each, however often it is sent), then
+    # resolves it: each case gets a personalised follow-up to start from
+    for attempt in ("posts", "posts again"):
+        sent = lead.post(f"/incidents/{incident_id}/statement", {"target": "replies"})
+        states = ", ".join(f"{r['caseId']} {'already posted' if r.get('alreadyPosted') else r['state']}"
+                           for r in sent["results"])
+        note(PILE_ON, f"the lead {attempt} the holding statement as replies: {states}")
+    resolved = lead.post(f"/incidents/{incident_id}/resolve", {"outcome": "the app is back up for everyone since 10:20"})
+    note(PILE_ON, f"the lead resolves {incident_id}: {len(resolved['followUps'])} follow-ups drafted, e.g. "
+                  f"\"{resolved['followUps'][0]['text']}\"")
     return "generic-eve-1"
 
 
@@ -366,6 +383,10 @@ def _print_incident(cloud, agent: Agent) -> None:
         for case_id in message["cases"]:
             case = agent.case(case_id)
             print(f"       {case_id:<16} {case['author']:<6} priority {case['priority']:<7} incident {case['incident']}")
+    for incident in requests.get(f"{agent.url}/incidents?status=RESOLVED", headers=agent.headers, timeout=10).json()[
+            "incidents"]:
+        print(f"   {incident['incidentId']}: {incident['status']} ({incident['outcome']}), {incident['authors']} people, "
+              f"reach {incident['reach']}, level told {incident['levelTold']}")
 
 
 def _compact(path: list[str]) -> list[str]:
