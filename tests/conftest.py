@@ -42,8 +42,10 @@ def no_access_denied(request, local_cloud: LocalCloud) -> None:
         assert local_cloud.iam.denials == [], "calls refused by IAM (a grant is missing in template.yaml)"
 
 
+# Both clouds take monkeypatch so that they stop before it undoes a test's environment: a cloud restores, as it
+# stops, the variables it found when it started (OUTBOUND_MODE=live set by the test, say), which must then be undone.
 @pytest.fixture
-def cloud(request):
+def cloud(request, monkeypatch):
     """The local cloud from template.yaml with long clocks (nothing escalates unless a test shortens a clock)."""
     with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
         yield local_cloud
@@ -51,7 +53,7 @@ def cloud(request):
 
 
 @pytest.fixture
-def make_cloud(request):
+def make_cloud(request, monkeypatch):
     """A local cloud with the given clock overrides, e.g. make_cloud(ACK_SLA_SECONDS=1)."""
     clouds = []
 
