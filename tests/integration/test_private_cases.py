@@ -8,6 +8,7 @@ import hmac
 import json
 import os
 
+from socialcare.care.policy import policy
 from socialcare.config import settings
 from socialcare.platforms import sandbox
 from tests.conftest import AGENT, mention
@@ -80,19 +81,21 @@ def test_a_messenger_dm_first_case_is_acknowledged_handed_off_resolved_and_follo
             wait_until_waiting(cloud, case_id, "follow-up")
             assert act(cloud, case_id, "follow-up").status == 200
             case = cloud.wait_for(lambda: (c := show(cloud, case_id))["status"] == "CLOSED" and c, what="closed")
-            # Then the follow-up went privately too, and nothing was ever posted in public
+            # Then the follow-up went privately too, then the policy's question, and nothing was ever posted in public
             assert [json.loads(call.request.body)["message"]["text"] for call in messages.calls] == [
-                reply, "Your refund for order A1 is on its way, thanks for bearing with us."]
-            assert len(graph.calls) == 2
+                reply, "Your refund for order A1 is on its way, thanks for bearing with us.",
+                policy().csat.question]
+            assert len(graph.calls) == 3
     finally:
         settings.cache_clear()
     path = cloud.path(case_id)
     assert {"Reply In Private?", "Send Private Acknowledgement", "Answered Privately?", "Hand Off To Triage",
-            "Follow Up In Private?", "Send Private Follow-Up", "Close Case"} <= set(path)
+            "Follow Up In Private?", "Send Private Follow-Up", "Ask How We Did", "Close Case"} <= set(path)
     assert not set(PUBLIC_STATES) & set(path)
     assert case["closedReason"] == "resolved" and case["promiseSince"] is None
     sent = [e for e in case["timeline"] if e["event"] == "sent privately"]
-    assert [e["kind"] for e in sent] == ["acknowledgement", "follow-up"] and all("text" not in e for e in sent)
+    assert [e["kind"] for e in sent] == ["acknowledgement", "follow-up", "csat-question"]
+    assert all("text" not in e for e in sent)
     # And the customer's words are in no execution, no agents' message and no public field
     elsewhere = json.dumps([cloud.history(case_id), cloud.notifications("AgentsTopic-inbox"), case], default=str)
     assert "wrote on your page" not in elsewhere

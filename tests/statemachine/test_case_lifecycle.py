@@ -19,7 +19,7 @@ CALLBACK_SUFFIX = ".waitForTaskToken"
 # The lifecycle's verbs. A new Task whose name does not start with a verb (e.g. "Case Opener", "Lambda Notify") fails
 # here; add the verb when it really is one.
 VERBS = {"Open", "Await", "Post", "Request", "Invite", "Remind", "Confirm", "Hand", "Start", "Close", "Escalate",
-         "Dismiss", "Record", "Notify", "Send", "Claim", "Resolve", "Acknowledge", "Follow", "Check", "Reopen"}
+         "Dismiss", "Record", "Notify", "Send", "Claim", "Resolve", "Acknowledge", "Follow", "Check", "Reopen", "Ask"}
 SERVICE_WORDS = {"lambda", "dynamodb", "sns", "sqs", "sfn", "stepfunctions", "function", "invoke", "api", "http"}
 
 LAMBDA_RETRY = {

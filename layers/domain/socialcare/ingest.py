@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError
 
 from socialcare import notify, workflow
-from socialcare.care import drafts, incidents
+from socialcare.care import csat, drafts, incidents
 from socialcare.care.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
 from socialcare.cases import clocks, history, lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
@@ -34,6 +34,7 @@ ATTACHED = "attached"
 DM_RESUMED = "dm-resumed"
 DM_ATTACHED = "dm-attached"
 DUPLICATE = "duplicate"
+RATED = "rated"  # a DM that answers "how did we do?": the asked case's score, no case of its own
 WATCHED = "watched"  # an indirect mention that is no case (yet): kept for pile-ons
 
 
@@ -56,12 +57,32 @@ def ingest_mention(mention: Mention, repo: CasesRepository | None = None) -> Ing
 
 def _private_message(mention: Mention, received_at: str, repo: CasesRepository) -> IngestOutcome:
     """The DM joins its author's open case, in the order of its first sighting (the same on a redelivery); from
-    someone without an open case it opens a private case, assessed like a public mention."""
+    someone without an open case it opens a private case, assessed like a public mention. A score that answers our
+    "how did we do?" is recorded on the case we asked about, and is nothing more."""
+    rated = _rated_case(mention, repo)
+    if rated:
+        repo.link_mention(mention.key, rated, RATED)
+        return IngestOutcome(mention.key, RATED, rated)
     earlier, cleared_at = _author_record(mention, repo)
     assessment = assess(mention, earlier, policy(), clocks.now(), flag_cleared_at=cleared_at)
     outcome, case_id = _open_or_attach(mention, assessment, repo, received_at)
     repo.link_mention(mention.key, case_id, outcome)
     return IngestOutcome(mention.key, outcome, case_id)
+
+
+def _rated_case(mention: Mention, repo: CasesRepository) -> str | None:
+    """The case the DM scores: only a score (care/csat.py), from someone we asked how we did within the policy's
+    window, about their latest case (not one they opened since), not scored yet. None: a normal DM."""
+    score = csat.parse_score(mention.text)
+    asked = repo.asked_case_of(mention.author_key) if score is not None else None
+    if asked is None:
+        return None
+    case_id, asked_at = asked
+    if clocks.now() - clocks.parse(asked_at) > timedelta(hours=policy().csat.window_hours):
+        return None
+    if repo.open_case_of(mention.author_key) not in (None, case_id):
+        return None  # they wrote to us about something new since: the number belongs to that conversation
+    return case_id if service.record_score(case_id, score, mention.key, repo) else None
 
 
 def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.PileOn | None = None) -> IngestOutcome:

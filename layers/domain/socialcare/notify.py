@@ -112,3 +112,9 @@ def notify_refused_post(case_id: str, step: str, kind: str, reason: str, message
     author's case capped at 0: the step's team)."""
     return _publish_to_tier(level, case_id, step, f"Post refused: case {case_id} ({kind})",
                             {**message, "refusedPost": kind, "refusal": reason}, {"hardLimit": False, "refused": True})
+
+
+def notify_low_score(case_id: str, score: int, level: int, message: dict) -> str:
+    """The customer rated a closed case low: the team lead (level 1) hears it with the case."""
+    return _publish_to_tier(level, case_id, "CLOSED", f"Low score {score}/5: case {case_id}",
+                            {**message, "csatScore": score}, {"hardLimit": False, "csat": score})

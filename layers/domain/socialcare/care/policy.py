@@ -262,6 +262,15 @@ class Promise(_Section):
         return self
 
 
+class Csat(_Section):
+    # after the follow-up, the customer is asked once, privately, how we did; their 1-5 answer is the case's score
+    enabled: bool = True
+    question: str = Field(default="Thanks for bearing with us. How did we do? Reply with a number from 1 to 5 "
+                                  "(5 is great).", min_length=1, max_length=1000)
+    window_hours: float = Field(default=72, gt=0)  # an answer this long after we asked still counts
+    low_score: int = Field(default=2, ge=1, le=5)  # a score this low or lower: the team lead hears it with the case
+
+
 class Policy(_Section):
     business_hours: BusinessHours = BusinessHours()
     promise: Promise = Promise()
@@ -273,6 +282,7 @@ class Policy(_Section):
     echoes: Echoes = Echoes()
     intent: Intent = Intent()
     privacy: Privacy = Privacy()
+    csat: Csat = Csat()
     _calendar: BusinessCalendar = PrivateAttr()
 
     def model_post_init(self, context: object) -> None:

@@ -21,7 +21,7 @@ from socialcare.errors import (
     ReplyRejectedError,
     WaitTimedOutError,
 )
-from socialcare.care import drafts
+from socialcare.care import csat, drafts
 from socialcare.care.guardrails import invites_private_message
 from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
@@ -42,6 +42,7 @@ INCIDENT_STATEMENT = "incident-statement"  # a pile-on's holding statement, on e
 INCIDENT_FOLLOW_UP = "incident-follow-up"  # a resolved pile-on's follow-up, personalised for each customer
 PROMISE_KEPT_BY = (*AGENT_REPLIES, INCIDENT_FOLLOW_UP)  # our responses (a holding reply or statement is not one)
 ONE_TEXT_FOR_MANY = (INCIDENT_STATEMENT, INCIDENT_FOLLOW_UP)  # the same words to many by design: never canned
+CSAT_QUESTION = "csat-question"  # after the follow-up: how did we do? (care/csat.py)
 PROMISE_STEPS = (lifecycle.ACKNOWLEDGE, lifecycle.HAND_OFF, lifecycle.RESOLVE, lifecycle.FOLLOW_UP)  # the team's
 
 logger = Logger()
@@ -341,6 +342,8 @@ def send_private(case_id: str, kind: str, text: str | None = None, repo: CasesRe
     hand-off confirmation after they wrote to us; on a private case, every response (the agent's acknowledgement,
     answer and follow-up, the after-hours notice, the holding reply)."""
     repo = _repo(repo)
+    if kind == CSAT_QUESTION:
+        return ask_how_we_did(case_id, repo)
     case = load_case(case_id, repo)
     if text is None and kind in AGENT_REPLIES:  # a private case's reply comes from the table, not the execution
         text = case.private_reply
@@ -399,7 +402,7 @@ def _respond(case: CaseRecord, kind: str, text: str | None, repo: CasesRepositor
         return _post_once(case, event_key, kind, event, repo, _refuse(f"guardrails: {rejected}"),
                           escalate_refusal=escalate_refusal, **detail)
     if private:
-        recipient = case.dm_sender_id or case.author_key.split("#", 1)[1]  # a Meta commenter writes under a PSID
+        recipient = _recipient(case)
         human_agent = text is not None and _outside_messaging_window(case, repo)
         result = _post_once(case, event_key, kind, event, repo, lambda platform: platform.send_private(
             recipient, body, f"{case.case_id}:{kind}", human_agent=human_agent),
@@ -415,7 +418,62 @@ def _respond(case: CaseRecord, kind: str, text: str | None, repo: CasesRepositor
     return result
 
 
+def ask_how_we_did(case_id: str, repo: CasesRepository | None = None) -> dict:
+    """After the follow-up, ask the customer once, privately, how we did, in the policy's words; or record why not
+    (praise, a flagged author, no private messages, no conversation to ask in, the policy off). Their answer comes
+    later as a DM (ingest: record_score). A refusal by the platform is recorded, never escalated: it is a courtesy."""
+    repo = _repo(repo)
+    case = load_case(case_id, repo)
+    if case.csat_asked_at:  # a retried step: asked already
+        return {"kind": CSAT_QUESTION, "asked": True}
+    reason = csat.not_asked_reason(_ask_facts(case, repo), policy().csat)
+    if reason:
+        repo.add_event(case_id, f"{CSAT_QUESTION}:not-asked", "not asked how we did", {"reason": reason})
+        return {"kind": CSAT_QUESTION, "asked": False, "reason": reason}
+    result = _respond(case, CSAT_QUESTION, None, repo, private=True, escalate_refusal=False)
+    if result.get("refused"):
+        return {"kind": CSAT_QUESTION, "asked": False, "reason": "the platform refused the message"}
+    asked_at = now_iso()
+    repo.mark_asked(f"{case.platform}#{_recipient(case)}", case_id, asked_at)  # where their answer will come from
+    repo.update(case_id, [CaseRecord.csat_asked_at.set(asked_at)])
+    return {**result, "asked": True}
+
+
+def _ask_facts(case: CaseRecord, repo: CasesRepository) -> csat.AskFacts:
+    meta_window = case.platform != "meta" or not _outside_messaging_window(case, repo)
+    return csat.AskFacts(intent=case.intent or "other", flagged=bool(case.flagged_reason),
+                         private_channel=platforms.has_private_channel(case.platform or ""),
+                         wrote_privately=bool(case.dm_received), messaging_window_open=meta_window)
+
+
+def _recipient(case: CaseRecord) -> str:
+    return case.dm_sender_id or case.author_key.split("#", 1)[1]  # a Meta commenter writes under a PSID
+
+
+def record_score(case_id: str, score: int, mention_key: str, repo: CasesRepository | None = None) -> bool:
+    """The customer answered how we did: the case's score, once (a second answer changes nothing: False). A low
+    score tells the team lead (escalation level 1), with the case, once."""
+    repo = _repo(repo)
+    try:
+        case = repo.update(case_id, [CaseRecord.csat_score.set(score)], condition=CaseRecord.csat_score.does_not_exist())
+    except Exception as error:
+        if not condition_failed(error):
+            raise
+        if repo.get_event(case_id, f"csat:{mention_key}") is None:  # scored by another answer
+            return False
+        case = load_case(case_id, repo)  # this very answer, redelivered after a crash: finish its work
+    repo.add_event(case_id, f"csat:{mention_key}", f"customer rated us {score}/5", {"score": score})
+    if csat.is_low(score, policy().csat) and repo.get_event(case_id, "notify:csat-low") is None:
+        level = min(1, settings().clocks.max_escalation_level)
+        notify.notify_low_score(case_id, score, level,
+                                _briefing(load_case(case_id, repo), "escalations", f"the customer rated us {score}/5"))
+        repo.add_event(case_id, "notify:csat-low", "team lead told of a low score", {"score": score, "level": level})
+    return True
+
+
 def _automatic_text(case: CaseRecord, kind: str) -> str:
+    if kind == CSAT_QUESTION:
+        return policy().csat.question
     if kind == "after-hours":
         return _after_hours_notice(case)
     if kind == HOLDING:
@@ -758,6 +816,11 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     result["dmReceived"] = bool(case.dm_received)
     result["promiseSince"] = case.promise_since if case.status == lifecycle.OPEN else None  # no response from us yet
     result["promiseBreachedAt"] = case.promise_breached_at
+    result["csatAskedAt"] = case.csat_asked_at  # asked how we did, after the follow-up
+    result["csatScore"] = int(case.csat_score) if case.csat_score is not None else None
+    if case.review_rating_before is not None:  # a Google review: its stars when the case opened, and after our reply
+        result["reviewRating"] = {"before": int(case.review_rating_before),
+                                  "after": int(case.review_rating_after) if case.review_rating_after else None}
     received = repo.private_message_times(case_id)  # how many and when, never what they say
     result["privateMessages"] = len(received)
     result["lastPrivateMessageAt"] = received[-1] if received else None

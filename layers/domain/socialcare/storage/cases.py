@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from socialcare.storage.records import (
     CASE_RECORD,
+    CSAT_ASKED_RECORD,
     FLAG_CLEARED_PREFIX,
     LINK_PREFIX,
     OPEN_CASE_RECORD,
@@ -167,6 +168,19 @@ class CasesRepository:
         """The author's flag clearances, oldest first (the key's order)."""
         return list(CaseRecord.query(_pointer_id(author_key), CaseRecord.record.startswith(FLAG_CLEARED_PREFIX),
                                      consistent_read=True))
+
+    # -- asking how we did ----------------------------------------------------------------------------------
+    def mark_asked(self, author_key: str, case_id: str, at: str) -> None:
+        """Remember that we asked the author (under the key we wrote to them at) how we did on this case."""
+        CaseRecord(_pointer_id(author_key), CSAT_ASKED_RECORD, open_case_id=case_id, at=at).save()
+
+    def asked_case_of(self, author_key: str) -> tuple[str, str] | None:
+        """(the case, when) we last asked the author how we did; None: never."""
+        try:
+            asked = CaseRecord.get(_pointer_id(author_key), CSAT_ASKED_RECORD, consistent_read=True)
+        except CaseRecord.DoesNotExist:
+            return None
+        return asked.open_case_id, asked.at
 
     # -- private data -------------------------------------------------------------------------------------------
     def add_private_message(self, case_id: str, received_at: str, mention_key: str, text: str) -> bool:

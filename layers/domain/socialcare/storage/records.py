@@ -8,7 +8,9 @@ CasesTable holds these kinds of item under the case id:
 and one pointer per author with an open case (case_id = "AUTHOR#<platform>#<author id>", record = "OPEN_CASE"),
 whose conditional put is what makes "one open case per author" hold under concurrency. Under the same author item,
 record = "LINK#<other author key>" says an agent linked another account of the same person (stored both ways), and
-record = "FLAG_CLEARED#<at>" that an agent cleared the author's flag (who and why): only later dismissals count.
+record = "FLAG_CLEARED#<at>" that an agent cleared the author's flag (who and why): only later dismissals count, and
+record = "CSAT_ASKED" which case of theirs we last asked how we did (open_case_id, `at`), under the key we asked them
+at (a Messenger PSID may not be the case's author key): their answer, a DM, finds its case there.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ TIMELINE_PREFIX = "TL#"
 PRIVATE_MESSAGE_PREFIX = "DM#"
 LINK_PREFIX = "LINK#"
 FLAG_CLEARED_PREFIX = "FLAG_CLEARED#"
+CSAT_ASKED_RECORD = "CSAT_ASKED"
 PRIVATE_DATA_HELD = "held"
 
 
@@ -122,6 +125,10 @@ class CaseRecord(Model):
     holding_reply = UnicodeAttribute(null=True)  # the personalised holding reply posted if the promise breaks
     private_reply = UnicodeAttribute(null=True)  # a private case's latest agent reply, sent from here (not the execution)
     visibility = UnicodeAttribute(null=True)  # "private": opened by a DM, answered only in private (else public)
+    csat_score = NumberAttribute(null=True)  # 1..5: the customer's answer to "how did we do?" (care/csat.py)
+    csat_asked_at = UnicodeAttribute(null=True)  # when they were asked, privately, after the follow-up
+    review_rating_before = NumberAttribute(null=True)  # a Google review's stars when its case opened
+    review_rating_after = NumberAttribute(null=True)  # ...and as the reviewer changed them after our reply
 
     # a timeline entry (record == TL#...); a private message (record == DM#...): at and private_contact
     at = UnicodeAttribute(null=True)

@@ -1,0 +1,89 @@
+"""Asking how we did, through the real state machine: once, privately, after the follow-up; the customer's answer, a DM
+after the case closed, is the case's score and opens nothing; a low score tells the team lead; anything else is a
+normal DM; praise is never asked."""
+from __future__ import annotations
+
+from socialcare.care.policy import policy
+from socialcare.platforms import sandbox
+from tests.conftest import AGENT, mention
+from tests.integration.helpers import act, customer_dm, deliver, escalations, run_to_acknowledged, show, \
+    wait_until_waiting
+
+
+def resolved_complaint(cloud, mention_id: str, author_id: str) -> str:
+    """A complaint through all five steps (the customer wrote to us privately), followed up in public, closed."""
+    case_id = run_to_acknowledged(cloud, mention_id, author_id)
+    wait_until_waiting(cloud, case_id, "customer-dm")
+    customer_dm(cloud, f"{mention_id}-dm", author_id=author_id, text="Email me please")
+    wait_until_waiting(cloud, case_id, "claim")
+    assert act(cloud, case_id, "claim", owner="bob").status == 200
+    wait_until_waiting(cloud, case_id, "resolve")
+    assert act(cloud, case_id, "resolve", summary="Sent a new one", publicNote="A replacement is on its way.").status \
+        == 200
+    wait_until_waiting(cloud, case_id, "follow-up")
+    assert act(cloud, case_id, "follow-up").status == 200
+    assert cloud.wait_for_status(case_id)["status"] == "SUCCEEDED"
+    return case_id
+
+
+def open_cases(cloud) -> list[str]:
+    return [c["caseId"] for c in cloud.http("GET", "/cases", headers=AGENT).json()["cases"]]
+
+
+def test_a_resolved_complaints_customer_is_asked_once_privately_and_their_4_is_the_score(cloud):
+    # Given a complaint resolved and followed up in public
+    case_id = resolved_complaint(cloud, "9101", "7101")
+    # Then after the follow-up, and before the case closed, the customer was asked by DM, once, in the policy's words
+    path = cloud.path(case_id)
+    assert path[path.index("Post Public Follow-Up"):] == ["Post Public Follow-Up", "Ask How We Did", "Close Case",
+                                                          "Case Closed"]
+    asked = [s for s in sandbox.SENT if s["key"] == f"{case_id}:csat-question"]
+    assert [(s["channel"], s["target"], s["text"]) for s in asked] == [("dm", "7101", policy().csat.question)]
+    case = show(cloud, case_id)
+    assert case["csatAskedAt"] and case["csatScore"] is None
+    assert [e["kind"] for e in case["timeline"] if e["event"] == "sent privately"] == ["handoff-confirmation",
+                                                                                       "csat-question"]
+    # When they answer "4" by DM after the case closed
+    customer_dm(cloud, "9101-score", author_id="7101", text="4")
+    # Then it is the case's score, on its timeline, and no case opens for it; the team lead hears nothing
+    case = show(cloud, case_id)
+    assert case["csatScore"] == 4
+    assert "customer rated us 4/5" in [e["event"] for e in case["timeline"]]
+    assert open_cases(cloud) == [] and cloud.http("GET", "/cases/generic-9101-score", headers=AGENT).status == 404
+    assert [n for n in escalations(cloud, case_id) if "csatScore" in n["message"]] == []
+    # And a second answer changes nothing: it is a normal DM (a new private case)
+    customer_dm(cloud, "9101-again", author_id="7101", text="5")
+    assert show(cloud, case_id)["csatScore"] == 4
+    assert open_cases(cloud) == ["generic-9101-again"]
+
+
+def test_a_score_of_1_tells_the_team_lead_with_the_case(cloud):
+    case_id = resolved_complaint(cloud, "9102", "7102")
+    customer_dm(cloud, "9102-score", author_id="7102", text="1/5")
+    [told] = [n for n in escalations(cloud, case_id) if "csatScore" in n["message"]]
+    assert told["message"]["csatScore"] == 1 and told["message"]["reason"] == "the customer rated us 1/5"
+    assert told["message"]["text"] == "@brand my order #A1 arrived broken"  # the case's briefing
+    assert told["attributes"]["level"] == "1" and told["subject"] == f"Low score 1/5: case {case_id}"
+    assert show(cloud, case_id)["csatScore"] == 1 and open_cases(cloud) == []
+
+
+def test_an_answer_that_is_not_a_number_is_a_normal_dm_that_opens_a_private_case(cloud):
+    case_id = resolved_complaint(cloud, "9103", "7103")
+    customer_dm(cloud, "9103-words", author_id="7103", text="4 but the box was dented again")
+    assert show(cloud, case_id)["csatScore"] is None
+    new_case = wait_until_waiting(cloud, "generic-9103-words", "acknowledge")
+    assert new_case["visibility"] == "private"
+
+
+def test_praise_is_never_asked(cloud):
+    # Given praise, answered in public (closed at once)
+    deliver(cloud, mention("9104", "7104", text="@brand thanks, great service and lovely staff"), delivery_id="d-9104")
+    wait_until_waiting(cloud, "generic-9104", "acknowledge")
+    assert act(cloud, "generic-9104", "answer", replyText="Thanks so much Ann, we'll tell the team!").status == 200
+    assert cloud.wait_for_status("generic-9104")["status"] == "SUCCEEDED"
+    # Then nobody asked how we did, and a "5" from them is a normal DM
+    assert "Ask How We Did" not in cloud.path("generic-9104")
+    assert [s for s in sandbox.SENT if s["key"].endswith(":csat-question") and s["target"] == "7104"] == []
+    customer_dm(cloud, "9104-score", author_id="7104", text="5")
+    assert show(cloud, "generic-9104")["csatScore"] is None
+    assert open_cases(cloud) == ["generic-9104-score"]
