@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from socialcare.care.policy import policy
 from socialcare.cases import clocks, lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
 from socialcare.platforms.base import PostReceipt
@@ -371,3 +372,59 @@ def test_the_view_of_a_flagged_case_shows_the_flag_with_its_record(repo):
         "reason": FLAG, "dismissedCases": [{"caseId": "generic-f10-old", "closedAt": "2026-11-20T09:30:00.000Z",
                                             "reason": "troll"}], "clearances": []}
     assert "flag" not in service.view(a_case(repo, "generic-f11", lifecycle.ACKNOWLEDGE), repo)
+
+
+# -- asking how we did ---------------------------------------------------------------------------------------------
+def test_the_customer_is_asked_how_we_did_once_privately_in_the_policys_words(repo, outbox):
+    # Given a private case followed up, its customer's last DM an hour old
+    case_id = a_private_case(repo, "meta-csat-1", lifecycle.FOLLOW_UP, "2026-11-23T09:00:00.000Z")
+    # When the state machine asks, and the step is retried
+    first = service.send_private(case_id, service.CSAT_QUESTION, None, repo)
+    again = service.send_private(case_id, service.CSAT_QUESTION, None, repo)
+    # Then one message went, to the sender, as a standard message, and the case remembers when
+    assert outbox.sent == [{"to": "6001", "text": policy().csat.question, "humanAgent": False}]
+    assert first["asked"] and again["asked"]
+    assert repo.get(case_id).csat_asked_at
+    assert repo.asked_case_of("meta#6001")[0] == case_id  # their answer, from the PSID, finds the case
+
+
+@pytest.mark.parametrize("fields, reason", [
+    ({"intent": "praise"}, "praise is never asked"),
+    ({"flagged_reason": FLAG}, "a flagged author is never asked"),
+])
+def test_praise_and_flagged_authors_are_never_asked_and_the_case_says_why(repo, outbox, fields, reason):
+    case_id = a_private_case(repo, "meta-csat-2", lifecycle.FOLLOW_UP, "2026-11-23T09:00:00.000Z", **fields)
+    assert service.ask_how_we_did(case_id, repo) == {"kind": service.CSAT_QUESTION, "asked": False, "reason": reason}
+    assert outbox.sent == [] and repo.get(case_id).csat_asked_at is None
+    assert repo.get_event(case_id, "csat-question:not-asked").detail.as_dict() == {"reason": reason}
+
+
+def test_on_messenger_the_question_waits_for_no_one_past_the_24_hour_window(repo, outbox):
+    case_id = a_private_case(repo, "meta-csat-3", lifecycle.FOLLOW_UP, "2026-11-22T09:00:00.000Z")
+    assert service.ask_how_we_did(case_id, repo)["reason"] == "the platform's messaging window has closed"
+    assert outbox.sent == []
+
+
+def test_a_google_review_is_never_asked(repo, outbox):
+    case_id = a_case(repo, "google-csat-4", lifecycle.FOLLOW_UP)
+    repo.update(case_id, [CaseRecord.platform.set("google")])
+    assert service.ask_how_we_did(case_id, repo)["reason"] == "no private messages on this platform"
+
+
+def test_a_low_score_tells_the_team_lead_with_the_case_once_and_a_second_answer_changes_nothing(repo, shared_cloud):
+    case_id = a_case(repo, "generic-csat-5", lifecycle.FOLLOW_UP)
+    assert service.record_score(case_id, 2, "generic#csat-5-dm", repo)
+    assert service.record_score(case_id, 2, "generic#csat-5-dm", repo)  # the same answer redelivered
+    assert not service.record_score(case_id, 5, "generic#csat-5-other", repo)
+    assert repo.get(case_id).csat_score == 2
+    told = [n for n in shared_cloud.notifications("EscalationsTopic-inbox") if n["attributes"]["caseId"] == case_id]
+    assert [(n["subject"], n["attributes"]["level"]) for n in told] == [(f"Low score 2/5: case {case_id}", "1")]
+    assert told[0]["message"]["text"] == "@brand my parcel is lost"
+
+
+def test_a_good_score_tells_no_one(repo, shared_cloud):
+    case_id = a_case(repo, "generic-csat-6", lifecycle.FOLLOW_UP)
+    assert service.record_score(case_id, 3, "generic#csat-6-dm", repo)
+    assert [n for n in shared_cloud.notifications("EscalationsTopic-inbox")
+            if n["attributes"]["caseId"] == case_id] == []
+    assert [e.event for e in repo.timeline(case_id)] == ["customer rated us 3/5"]
