@@ -87,3 +87,43 @@ def test_praise_is_never_asked(cloud):
     customer_dm(cloud, "9104-score", author_id="7104", text="5")
     assert show(cloud, "generic-9104")["csatScore"] is None
     assert open_cases(cloud) == ["generic-9104-score"]
+
+
+def test_a_google_reviews_stars_before_and_after_our_reply_are_recorded_instead(make_cloud, monkeypatch):
+    import responses
+
+    from socialcare.config import settings
+    from socialcare.platforms import google_reviews
+    from tests.unit.socialcare.platforms.test_google_reviews import LOCATION, REVIEWS_URL, TOKEN_URL, page, review
+
+    monkeypatch.setenv("OUTBOUND_MODE", "live")
+    monkeypatch.setenv("GOOGLE_REVIEW_LOCATIONS", LOCATION)
+    settings.cache_clear()
+    google_reviews.forget_token()
+    cloud = make_cloud()
+    priya = review("R7", minutes_ago=3, stars="TWO", comment="Waited 40 minutes at click & collect.")
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=True) as google:
+            google.post(TOKEN_URL, json={"access_token": "ya29.local", "expires_in": 3599, "token_type": "Bearer"})
+            google.get(REVIEWS_URL, json=page(priya))
+            google.put(f"https://mybusiness.googleapis.com/v4/{priya['name']}/reply", json={"comment": "ok"})
+            # Given a two-star review, polled, opened and answered on the review
+            cloud.invoke("PollGoogleReviewsFunction", {"maxPages": 5})
+            cloud.deliver_queue()
+            [case_id] = [e["name"] for e in cloud.executions()]
+            assert show(cloud, case_id)["reviewRating"] == {"before": 2, "after": None}
+            wait_until_waiting(cloud, case_id, "acknowledge")
+            assert act(cloud, case_id, "acknowledge", replyText="Priya, we're so sorry you waited.").status == 200
+            wait_until_waiting(cloud, case_id, "claim")
+            # When a later poll reads the same review, edited to four stars
+            edited = review("R7", minutes_ago=1, stars="FOUR", comment="Waited, but they made it right.")
+            google.replace(responses.GET, REVIEWS_URL, json=page(edited))
+            cloud.invoke("PollGoogleReviewsFunction", {"maxPages": 5})
+            cloud.deliver_queue()
+            # Then the case records the stars before and after our reply; the review was never asked anything
+            case = show(cloud, case_id)
+            assert case["reviewRating"] == {"before": 2, "after": 4}
+            assert "review rated 4 stars after our reply (was 2)" in [e["event"] for e in case["timeline"]]
+    finally:
+        google_reviews.forget_token()
+        settings.cache_clear()

@@ -88,6 +88,7 @@ def _rated_case(mention: Mention, repo: CasesRepository) -> str | None:
 def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.PileOn | None = None) -> IngestOutcome:
     """Assess, note a complaint for pile-ons, then open or attach a case, or only watch an indirect mention."""
     now = clocks.now()
+    _note_review_rating(mention, repo)
     earlier, cleared_at = _author_record(mention, repo)
     assessment = assess(mention, earlier, policy(), now, flag_cleared_at=cleared_at)
     complaint = None
@@ -111,6 +112,33 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
         _group(pile, case_id, mention.key, repo, tell=complaint is not None)
     repo.link_mention(mention.key, case_id, outcome)  # last: a redelivery before this finishes the incident's work
     return IngestOutcome(mention.key, outcome, case_id)
+
+
+REPLIES = ("post:acknowledgement", "post:answer", "post:follow-up")  # our reply on a review (one reply: replaced)
+
+
+def _stars(mention: Mention) -> int | None:
+    """A Google review's star rating as the poll read it (None for anything else)."""
+    stars = mention.extra.get("star_rating") if mention.platform == "google" else None
+    return int(stars) if stars else None
+
+
+def _note_review_rating(mention: Mention, repo: CasesRepository) -> None:
+    """A poll reads a review again with other stars (the reviewer edited it): on the latest case of that review we
+    replied on, the stars before (when it opened) and after are recorded. Google reviews have no private messages to
+    ask how we did: this is their answer. The edited review then goes on as any mention does."""
+    stars = _stars(mention)
+    if stars is None:
+        return
+    for case in repo.list_by_author(mention.author_key, newest_first=True, limit=5):
+        if case.review_rating_before is None or not any(repo.get_event(case.case_id, key) for key in REPLIES):
+            continue
+        before, now = int(case.review_rating_before), int(case.review_rating_after or case.review_rating_before)
+        if stars != now:
+            repo.update(case.case_id, [CaseRecord.review_rating_after.set(stars)])
+            repo.add_event(case.case_id, f"review-rating:{mention.key}", f"review rated {stars} stars after our "
+                           f"reply (was {before})", {"before": before, "after": stars})
+        return
 
 
 def _group(pile: incidents.PileOn, case_id: str, mention_key: str, repo: CasesRepository, tell: bool = True) -> None:
@@ -198,7 +226,7 @@ def _open(mention: Mention, assessment: Assessment, repo: CasesRepository, recei
         intent=assessment.intent, flagged_reason=assessment.flagged_reason or None,
         draft_reply=drafts.acknowledgement(mention, assessment), reopens_case_id=taken_up, promise_since=opened_at,
         holding_reply=drafts.holding_reply(mention, assessment),
-        visibility=lifecycle.PRIVATE if private else None,
+        visibility=lifecycle.PRIVATE if private else None, review_rating_before=_stars(mention),
         dm_received=True if private else None, dm_sender_id=mention.author.id if private else None,
     ))
     if private:  # before the execution starts: the agents are told of a case whose message is there to read
