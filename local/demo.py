@@ -127,6 +127,8 @@ def complaint_through_all_five_steps(url: str) -> str:
     maria.waiting_for(case_id, "follow-up")
     maria.act(case_id, "follow-up")
     maria.wait_until(case_id, lambda c: c["status"] == "CLOSED", "closed")
+    ann.post("ann-dm-2", "4", kind="dm")  # her answer to "how did we do?", asked by DM after the follow-up
+    maria.wait_until(case_id, lambda c: c["csatScore"] == 4, "scored")
     return case_id
 
 
