@@ -39,7 +39,8 @@ def test_a_complaint_goes_through_all_five_steps_and_closes(cloud):
         "Post Acknowledgement", "Answered In Public?", "Request DM", "Can The Customer Write Privately?",
         "Customer Already Wrote?", "Invite Customer To DM", "Await Customer DM", "Confirm Hand-Off By DM",
         "Hand Off To Triage", "Await Triage Claim", "Start Resolution", "Await Resolution", "Start Follow-Up",
-        "Await Follow-Up", "Follow Up In Private?", "Post Public Follow-Up", "Ask How We Did", "Close Case", "Case Closed"]
+        "Await Follow-Up", "Follow Up In Private?", "Post Public Follow-Up", "Ask How We Did", "Close Case",
+        "Case Closed"]
     case = show(cloud, case_id)
     assert (case["status"], case["owner"], case["closedReason"]) == ("CLOSED", "bob", "resolved")
     posts = [e for e in case["timeline"] if e["event"] == "posted publicly"]

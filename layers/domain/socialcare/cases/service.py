@@ -455,7 +455,8 @@ def record_score(case_id: str, score: int, mention_key: str, repo: CasesReposito
     score tells the team lead (escalation level 1), with the case, once."""
     repo = _repo(repo)
     try:
-        case = repo.update(case_id, [CaseRecord.csat_score.set(score)], condition=CaseRecord.csat_score.does_not_exist())
+        case = repo.update(case_id, [CaseRecord.csat_score.set(score)],
+                           condition=CaseRecord.csat_score.does_not_exist())
     except Exception as error:
         if not condition_failed(error):
             raise
