@@ -58,3 +58,26 @@ def test_a_number_from_someone_never_asked_or_with_a_newer_open_case_is_a_normal
                          platform="generic", opened_at="2026-11-23T10:30:00.000Z", deadline="2026-11-23T10:30:00.000Z"))
     assert ingest._rated_case(dm("4"), repo) is None  # they wrote about something new since
     assert repo.get(case_id).csat_score is None
+
+
+def review(stars: int, n: int) -> Mention:
+    name = "accounts/1/locations/2/reviews/R1"
+    return Mention("google", f"R1-{n}", "review", "Waited ages", Author(name, "Priya"), "2026-11-23T10:05:00Z",
+                   reply_to_id=name, extra={"surface": "google", "star_rating": stars})
+
+
+def a_review_case(repo: CasesRepository, replied: bool) -> str:
+    repo.open(CaseRecord("google-R1-1", CASE_RECORD, status=lifecycle.OPEN, author_key=review(2, 1).author_key,
+                         platform="google", opened_at="2026-11-22T09:00:00.000Z", deadline="2026-11-22T09:00:00.000Z",
+                         review_rating_before=2))
+    if replied:
+        repo.add_event("google-R1-1", "post:acknowledgement", "posted publicly", {"kind": "acknowledgement"})
+    return "google-R1-1"
+
+
+@pytest.mark.parametrize("replied, stars, after", [(False, 4, None), (True, 2, None), (True, 4, 4), (True, 1, 1)])
+def test_a_reviews_new_stars_are_recorded_only_after_our_reply_and_only_when_they_changed(repo, replied, stars, after):
+    case_id = a_review_case(repo, replied)
+    ingest._note_review_rating(review(stars, 2), repo)
+    case = repo.get(case_id)
+    assert (case.review_rating_before, case.review_rating_after) == (2, after)
