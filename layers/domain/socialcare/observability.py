@@ -12,6 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
 from socialcare.cases import clocks, lifecycle
 
 if TYPE_CHECKING:
@@ -30,6 +33,13 @@ DM_WAITS_ENDED = "DmWaitsEnded"  # nor after the reminder: handed off without pr
 # manage_cases: one per acknowledgement an agent gave
 ACKNOWLEDGED_WITHIN_SLA = "AcknowledgedWithinSla"
 ACKNOWLEDGED_LATE = "AcknowledgedLate"
+# post_reply / send_dm: once per case, as our first response reaches the customer (cases/facts.py), with the
+# dimensions service, platform and team; CsatScore wherever a customer's score is recorded (record_csat_metric)
+FIRST_RESPONSE_MINUTES = "FirstResponseMinutes"  # wall-clock minutes from the opening mention to our first response
+ACKNOWLEDGEMENT_SLA_MET = "AcknowledgementSlaMet"  # that response came by the acknowledgement deadline
+ACKNOWLEDGEMENT_SLA_MISSED = "AcknowledgementSlaMissed"
+CSAT_SCORE = "CsatScore"  # the customer's satisfaction score, 1 to 5
+CASE_DIMENSIONS = ("platform", "team")  # besides `service`
 
 CASE_ID_PATH = "caseId"  # where the state machine puts the case id in every step's event (the ASL's Parameters)
 
@@ -57,6 +67,30 @@ def acknowledgement_metric(case: CaseRecord, acknowledged_at: datetime | None = 
     within = (not case.escalation_level and case.deadline is not None
               and acknowledged_at <= clocks.parse(case.deadline))
     return ACKNOWLEDGED_WITHIN_SLA if within else ACKNOWLEDGED_LATE
+
+
+def _case_metric(name: str, unit: MetricUnit, value: float, platform: str | None, team: str | None) -> None:
+    """One metric in its own EMF line with the dimensions service, platform and team (not the handler's metric set:
+    its dimensions are the handler's)."""
+    dimensions = {"service": Metrics().service or "socialcare",  # POWERTOOLS_SERVICE_NAME, as every metric has
+                  "platform": platform or "unknown", "team": team or "none"}
+    with single_metric(name=name, unit=unit, value=value, default_dimensions=dimensions):
+        pass
+
+
+def publish_first_response(facts: dict) -> None:
+    """The first response's metrics, from the case's facts: its minutes and whether it met the acknowledgement SLA."""
+    platform, team = facts.get("platform"), facts.get("team")
+    _case_metric(FIRST_RESPONSE_MINUTES, MetricUnit.NoUnit, facts["first_response_minutes"], platform, team)
+    met = facts.get("acknowledgement_sla_met")
+    if met is not None:
+        name = ACKNOWLEDGEMENT_SLA_MET if met else ACKNOWLEDGEMENT_SLA_MISSED
+        _case_metric(name, MetricUnit.Count, 1, platform, team)
+
+
+def record_csat_metric(score: int, platform: str | None, team: str | None) -> None:
+    """A customer's satisfaction score (1 to 5), for whoever records one: the dashboard averages it."""
+    _case_metric(CSAT_SCORE, MetricUnit.NoUnit, score, platform, team)
 
 
 def annotate_case(tracer: Tracer, case_id_of: Callable[[dict], str] = lambda event: event[CASE_ID_PATH]):

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from socialcare import notify, platforms, workflow
 from socialcare.care.assessment import PRIORITIES
-from socialcare.cases import clocks, guarding, history, lifecycle, retention
+from socialcare.cases import clocks, facts, guarding, history, lifecycle, retention
 from socialcare.config import settings
 from socialcare.errors import (
     CaseNotFoundError,
@@ -114,6 +114,7 @@ def enter_step(case_id: str, step: str, repo: CasesRepository | None = None) -> 
             raise InvalidCaseTransitionError(f"case {case_id} is not open") from error
         raise
     repo.add_event(case_id, f"step:{step}", "step", {"step": step, "deadline": deadline})
+    facts.record(case_id, repo)  # a milestone: opened, claimed (RESOLVE), resolved (FOLLOW_UP)...
     clock = _clock(step, 0, 0, _with_promise(plan, case, step, repo), at, False)
     clock["dmReceived"] = bool(case.dm_received)
     if step == lifecycle.ACKNOWLEDGE:
@@ -334,7 +335,7 @@ def post_public(case_id: str, kind: str, text: str | None, repo: CasesRepository
         invited = _invite_privately(case, repo) or _invited_in_acknowledgement(case, repo)
         if invited is not None:
             return invited
-    return _respond(case, kind, text, repo, private=False)
+    return _record_response(case_id, kind, _respond(case, kind, text, repo, private=False), repo)
 
 
 def send_private(case_id: str, kind: str, text: str | None = None, repo: CasesRepository | None = None) -> dict:
@@ -349,7 +350,14 @@ def send_private(case_id: str, kind: str, text: str | None = None, repo: CasesRe
         text = case.private_reply
         if not text:
             raise InvalidCaseTransitionError(f"case {case_id} has no {kind} to send")
-    return _respond(case, kind, text, repo, private=True)
+    return _record_response(case_id, kind, _respond(case, kind, text, repo, private=True), repo)
+
+
+def _record_response(case_id: str, kind: str, result: dict, repo: CasesRepository) -> dict:
+    """Our response reached the customer (a milestone of the case's facts): the first one publishes its metrics."""
+    if kind in PROMISE_KEPT_BY and not result.get("refused") and not result.get("withheld"):
+        facts.record(case_id, repo, publish=True)
+    return result
 
 
 def _withheld_reason(case: CaseRecord, kind: str, text: str | None) -> str:
@@ -567,6 +575,7 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
     repo = _repo(repo)
     case = load_case(case_id, repo)
     if case.status != lifecycle.OPEN:  # a retried close: done already (and the author may have a new case by now)
+        facts.record(case_id, repo)  # in case the facts were what failed
         return {"caseId": case_id, "status": case.status, "reason": case.closed_reason}
     closed_at = now_iso()
     status = {"resolved": lifecycle.CLOSED, "answered": lifecycle.CLOSED, "dismissed": lifecycle.DISMISSED,
@@ -580,6 +589,7 @@ def close(case_id: str, outcome: str, error: dict | None = None, repo: CasesRepo
         CaseRecord.waiting_for.remove(), CaseRecord.task_token.remove(), *retention.marks_for_closing(case, closed_at),
     ])
     repo.add_event(case_id, "closed", "closed", {"outcome": outcome, "reason": reason}, at=closed_at)
+    facts.record(case_id, repo)
     return {"caseId": case_id, "status": status, "reason": reason}
 
 
