@@ -51,6 +51,12 @@ def lambda_alarm(alarms: dict, metric: str, function: str) -> dict:
     return alarm
 
 
+def searches(dashboard: dict) -> list[str]:
+    """The dashboard's SEARCH expressions (the graphs of metrics with more dimensions than `service`)."""
+    return [m[0]["expression"] for w in dashboard["widgets"] for m in w["properties"].get("metrics", [])
+            if isinstance(m[0], dict) and "SEARCH(" in m[0].get("expression", "")]
+
+
 def dashboard_metrics(dashboard: dict) -> list[list]:
     return [m for w in dashboard["widgets"] for m in w["properties"].get("metrics", []) if isinstance(m[0], str)]
 
@@ -123,11 +129,20 @@ def test_the_dashboard_graphs_every_metric_the_functions_emit_as_powertools_name
     assert {m[1] for m in ours} == EMITTED - {observability.ESCALATIONS}  # that one by level, below
     for metric in ours:  # namespace, name, then the one dimension: service
         assert metric[2:4] == ["service", environment["POWERTOOLS_SERVICE_NAME"]], metric
-    [by_level] = [m[0]["expression"] for w in dashboard["widgets"] for m in w["properties"].get("metrics", [])
-                  if isinstance(m[0], dict) and "SEARCH(" in m[0].get("expression", "")]
+    [by_level] = [e for e in searches(dashboard) if "{SocialCare,level," in e]
     assert f"{{{environment['POWERTOOLS_METRICS_NAMESPACE']},level,service}}" in by_level
     assert f'MetricName="{observability.ESCALATIONS}"' in by_level
     assert f'service="{environment["POWERTOOLS_SERVICE_NAME"]}"' in by_level
+
+
+def test_the_dashboard_graphs_the_case_metrics_by_platform_and_team(stack, dashboard):
+    environment = stack.functions["EscalateCaseFunction"].environment
+    namespace, service = environment["POWERTOOLS_METRICS_NAMESPACE"], environment["POWERTOOLS_SERVICE_NAME"]
+    by_platform_and_team = [e for e in searches(dashboard) if f"{{{namespace},platform,service,team}}" in e]
+    for metric in (observability.FIRST_RESPONSE_MINUTES, observability.ACKNOWLEDGEMENT_SLA_MET,
+                   observability.ACKNOWLEDGEMENT_SLA_MISSED, observability.CSAT_SCORE):
+        [search] = [e for e in by_platform_and_team if f'MetricName="{metric}"' in e]
+        assert f'service="{service}"' in search, metric
 
 
 def test_the_dashboard_graphs_each_functions_errors_and_throttles_and_the_case_workflows(stack, dashboard):
