@@ -31,6 +31,10 @@ def test_two_cases_one_acknowledged_in_time_one_after_an_escalation_have_their_f
     late = "generic-9002"
     cloud.wait_for(lambda: show(cloud, late)["escalationLevel"] == 1, timeout=20, what="level 1")
     wait_until_waiting(cloud, late, "acknowledge")
+    # (its facts say so already, while it waits: the rung is a milestone; no response yet)
+    waiting = facts_of(late)
+    assert (waiting["highest_escalation_level"], waiting["acknowledgement_sla_met"]) == (1, False)
+    assert "first_response_at" not in waiting
     assert act(cloud, late, "acknowledge", replyText="So sorry for the wait about order A1, Ann.").status == 200
     wait_until_waiting(cloud, late, "customer-dm")
 

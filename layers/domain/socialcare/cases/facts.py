@@ -2,8 +2,8 @@
 
 `compute` is pure: the case, its timeline entries (each with `at`, `event`, `detail`) and the business calendar in,
 a dict of facts out. `record` recomputes them and writes the case's one facts item (storage/facts.py) as the case
-reaches a milestone (it enters a step: the hand-off claimed, the resolution recorded; our first response or the
-follow-up reaches the customer) and as it closes. Every write is the whole record, so a retried step writes the same.
+reaches a milestone (it enters a step: the hand-off claimed, the resolution recorded; a team's wait climbs a rung;
+the 24-hour promise breaks; our first response or the follow-up reaches the customer) and as it closes. Every write is the whole record, so a retried step writes the same.
 
 The first response is when our first response reached the customer: the first agent reply (acknowledgement, answer,
 follow-up) or incident follow-up posted in public or sent privately (timeline `posted publicly` / `sent privately`),

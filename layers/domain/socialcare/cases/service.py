@@ -242,6 +242,8 @@ def escalate(case_id: str, clock: dict, repo: CasesRepository | None = None) -> 
             reason += f" (a flagged author's case climbs no higher than level {cap})"
         briefing = _briefing(case, "escalations", reason)
         notify.notify_escalation(case_id, step, rise.level, rise.hard_limit_reached, briefing)
+    if step != lifecycle.REQUEST_DM:
+        facts.record(case_id, repo)  # a milestone: the highest level, the hard limit
     return _clock(step, rise.level, rung, _with_promise(plan, case, step, repo), at, rise.hard_limit_reached)
 
 
@@ -283,6 +285,7 @@ def _keep_promise(case_id: str, clock: dict, repo: CasesRepository) -> dict:
             if repo.add_event(case_id, f"promise-broken:{since}", "promise broken",
                               {"step": step, "since": since, "limit": limit}, at=breached_at):
                 case = repo.update(case_id, [CaseRecord.promise_breached_at.set(breached_at)])
+                facts.record(case_id, repo)  # the 24-hour promise broke
                 notify.notify_promise(case_id, step, top, f"{hours} promise broken: case {case_id}",
                                       _briefing(case, "escalations", f"no response since {since}; the "
                                                 f"{hours} promise ran out at {limit}"), broken=True)
@@ -374,7 +377,9 @@ def respond_for_incident(case: CaseRecord, kind: str, text: str, repo: CasesRepo
     """Post an incident's words (its statement, or its follow-up) on the case's thread, once; on a private case send
     them by DM, as everything on it. A refusal is recorded on the case and answered to the lead who posted, who is
     there to see it (not escalated)."""
-    return _respond(case, kind, text, _repo(repo), private=_is_private(case), escalate_refusal=False)
+    repo = _repo(repo)
+    result = _respond(case, kind, text, repo, private=_is_private(case), escalate_refusal=False)
+    return _record_response(case.case_id, kind, result, repo)
 
 
 def incident_follow_up_draft(case: CaseRecord, topic: str, outcome: str) -> tuple[str, list]:
