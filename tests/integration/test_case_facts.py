@@ -87,3 +87,17 @@ def test_a_dismissed_case_keeps_its_reason_in_its_facts(cloud):
     facts = facts_of("generic-9003")
     assert (facts["status"], facts["outcome"], facts["dismiss_reason"]) == ("DISMISSED", "dismissed", "spam")
     assert "first_response_at" not in facts and "acknowledgement_sla_met" not in facts
+
+
+def test_the_customers_score_joins_the_facts_and_is_published_once(cloud, capsys):
+    from tests.integration.test_csat import resolved_complaint
+    # Given a resolved complaint whose customer was asked how we did
+    case_id = resolved_complaint(cloud, "9004", "9104")
+    # When they answer 4 by DM (and the same DM is delivered again)
+    customer_dm(cloud, "9004-score", author_id="9104", text="4")
+    customer_dm(cloud, "9004-score", author_id="9104", text="4")
+    # Then the score is in the case's facts, and CsatScore went out once, with platform and team
+    facts = facts_of(case_id)
+    assert (facts["csat_score"], facts["outcome"]) == (4, "resolved")
+    emitted = [line for line in capsys.readouterr().out.splitlines() if '"CsatScore"' in line]
+    assert len(emitted) == 1 and '"platform":"generic"' in emitted[0] and '"CsatScore":[4' in emitted[0]

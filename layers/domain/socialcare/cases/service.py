@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from socialcare import notify, platforms, workflow
+from socialcare import notify, observability, platforms, workflow
 from socialcare.care.assessment import PRIORITIES
 from socialcare.cases import clocks, facts, guarding, history, lifecycle, retention
 from socialcare.config import settings
@@ -476,7 +476,9 @@ def record_score(case_id: str, score: int, mention_key: str, repo: CasesReposito
         if repo.get_event(case_id, f"csat:{mention_key}") is None:  # scored by another answer
             return False
         case = load_case(case_id, repo)  # this very answer, redelivered after a crash: finish its work
-    repo.add_event(case_id, f"csat:{mention_key}", f"customer rated us {score}/5", {"score": score})
+    if repo.add_event(case_id, f"csat:{mention_key}", f"customer rated us {score}/5", {"score": score}):
+        observability.record_csat_metric(score, case.platform, case.team)
+    facts.record(case_id, repo)  # the score joins the case's facts
     if csat.is_low(score, policy().csat) and repo.get_event(case_id, "notify:csat-low") is None:
         level = min(1, settings().clocks.max_escalation_level)
         notify.notify_low_score(case_id, score, level,
