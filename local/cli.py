@@ -131,6 +131,28 @@ def print_thread(thread: dict) -> None:
         print(f"  draft reply {thread['draftReply']}")
 
 
+def print_report(report: dict) -> None:
+    """The summary report, a line a subject: what a lead reads first."""
+    period, cases, first = report["period"], report["cases"], report["firstResponse"]
+    attainment = "-" if first["slaAttainment"] is None else f"{first['slaAttainment']:.0%}"
+    print(f"report {period['from']} to {period['to']} ({period['days']} days)")
+    print(f"  cases         {cases['opened']} opened: {cases['closed']} closed, {cases['dismissed']} dismissed, "
+          f"{cases['open']} open")
+    print(f"  first reply   {first['count']} answered, {attainment} inside the SLA; p50 {first['p50Minutes']} min, "
+          f"p90 {first['p90Minutes']} min (business p50 {first['p50BusinessMinutes']}, p90 {first['p90BusinessMinutes']})")
+    resolution = report["resolution"]
+    print(f"  resolution    {resolution['count']} resolved; p50 {resolution['p50Hours']} h, p90 {resolution['p90Hours']} h")
+    levels = ", ".join(f"level {level}: {count}" for level, count in report["escalations"]["byLevel"].items()) or "none"
+    print(f"  escalations   {levels}; hard limits {report['escalations']['hardLimits']}")
+    for name in ("byPlatform", "byTeam", "byTopic"):
+        groups = ", ".join(f"{key} {group['count']}" for key, group in report[name].items()) or "none"
+        print(f"  {name[2:].lower():<13} {groups}")
+    trends = ", ".join(f"{t['topic']} {t['change']:+d}" for t in report["topics"]) or "none"
+    print(f"  topics        {trends} (against the {period['days']} days before)")
+    csat = report["csat"]
+    print(f"  satisfaction  {csat['answered']} scores, average {csat['average'] or '-'}")
+
+
 def print_history(history: dict) -> None:
     linked = ", ".join(f"{a['platform']} {a['authorId']}" for a in history["linkedAccounts"])
     print(f"author {history['platform']} {history['authorId']}" + (f"  (linked: {linked})" if linked else ""))
@@ -381,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     replay_parser = commands.add_parser("replay", help="send a sample event (events/*.json), signed with the local secret")
     replay_parser.add_argument("event_file")
     replay_parser.add_argument("--platform", help="default: the event's own {platform}, else generic")
+    report_parser = commands.add_parser("report", help="the summary report for the people who lead care")
+    report_parser.add_argument("--from", dest="from_day", help="first day, YYYY-MM-DD (default: 6 days ago)")
+    report_parser.add_argument("--to", dest="to_day", help="last day, YYYY-MM-DD (default: today)")
     policy_parser = commands.add_parser("policy", help="check the care policy file and summarise it")
     policy_parser.add_argument("file", nargs="?", help="default: $POLICY_FILE, else the one the layer ships")
     args = parser.parse_args(argv)
@@ -404,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
         status, body = api.call("GET", f"/cases/{args.case_id}/private-messages")
         if status == 200:
             print_thread(body)
+    elif args.command == "report":
+        query = "&".join(f"{name}={value}" for name, value in (("from", args.from_day), ("to", args.to_day)) if value)
+        status, body = api.call("GET", "/reports/summary" + (f"?{query}" if query else ""))
+        if status == 200:
+            print_report(body)
     elif args.command == "history":
         status, body = api.call("GET", f"/authors/{args.platform}/{args.author_id}/cases")
         if status == 200:

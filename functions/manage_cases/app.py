@@ -11,6 +11,7 @@
   GET  /incidents/{incidentId}                    one incident: its cases, people, growth, reach, tiers, statements
   POST /incidents/{incidentId}/statement          {"target": "brand" | "replies", "text"?}: the holding statement
   POST /incidents/{incidentId}/resolve            {"outcome"}: closes it; its open cases get their follow-ups
+  GET  /reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD   the report for the people who lead care (default: 7 days)
 Unknown case or incident: 404. The case does not wait for that action, or the incident is resolved: 409. An unknown
 action or a bad body: 400. A public text the guardrails refuse: 422, naming each rule and the words. An unknown
 platform or an author id it never gives: 400; linking while the care policy does not link accounts: 403.
@@ -24,7 +25,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.cases import flags, history, incidents, lifecycle, service
+from socialcare.cases import flags, history, incidents, lifecycle, report, service
 from socialcare.cases.actions import (
     InvalidActionBodyError,
     parse_action,
@@ -83,6 +84,15 @@ def _limit(query: dict) -> int:
 def show_case(case_id: str) -> dict:
     tracer.put_annotation(key="caseId", value=case_id)
     return service.view(case_id)
+
+
+@app.get("/reports/summary")
+def report_summary() -> dict:
+    query = app.current_event.query_string_parameters or {}
+    try:
+        return report.summary(query.get("from"), query.get("to"))
+    except report.InvalidPeriodError as error:
+        raise BadRequestError(str(error)) from None
 
 
 @app.get("/cases/<case_id>/private-messages")

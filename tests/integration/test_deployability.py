@@ -47,6 +47,7 @@ def test_only_the_webhooks_are_open_and_a_route_without_auth_is_signed():
     assert routes == {("GET", "/webhooks/{platform}"): False, ("POST", "/webhooks/{platform}"): False,
                       ("GET", "/cases"): True, ("GET", "/cases/{caseId}"): True,
                       ("POST", "/cases/{caseId}/{action}"): True, ("GET", "/cases/{caseId}/private-messages"): True,
+                      ("GET", "/reports/summary"): True,
                       ("GET", "/authors/{platform}/{authorId}/cases"): True,
                       ("POST", "/authors/{platform}/{authorId}/links"): True,
                       ("POST", "/authors/{platform}/{authorId}/flag-clearance"): True, ("GET", "/incidents"): True,

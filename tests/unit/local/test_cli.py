@@ -217,3 +217,16 @@ def test_the_incident_commands_against_the_local_server(capsys):
         assert "error 409" in capsys.readouterr().err
         assert main([*api, "incidents", "--status", "RESOLVED"]) == 0
         assert incident_id in capsys.readouterr().out
+
+
+def test_the_report_prints_a_line_a_subject(capsys):
+    from local.cli import print_report
+    from socialcare.cases.report import summarize
+    facts = [{"status": "CLOSED", "outcome": "resolved", "first_response_minutes": 12,
+              "first_response_business_minutes": 12, "acknowledgement_sla_met": True, "minutes_to_resolve": 180,
+              "highest_escalation_level": 1, "platform": "x", "team": "support", "topic": "delivery", "csat_score": 4}]
+    print_report(summarize(facts, period={"from": "2026-11-23", "to": "2026-11-29", "days": 7}))
+    out = capsys.readouterr().out
+    assert "report 2026-11-23 to 2026-11-29 (7 days)" in out
+    assert "1 answered, 100% inside the SLA; p50 12.0 min" in out and "level 1: 1; hard limits 0" in out
+    assert "delivery +1 (against the 7 days before)" in out and "1 scores, average 4.0" in out

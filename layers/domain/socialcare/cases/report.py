@@ -11,10 +11,44 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from datetime import date, timedelta
+
+from socialcare.cases import clocks
+from socialcare.storage.facts import MAX_DAYS, FactsRepository
 
 GROUPS = {"byPlatform": "platform", "byTopic": "topic", "byTeam": "team", "byPriority": "priority",
           "byOutcome": "outcome"}
 NONE = "none"  # the group of a case without that fact (no topic, still open: no outcome)
+DEFAULT_DAYS = 7
+
+
+class InvalidPeriodError(ValueError):
+    pass
+
+
+def summary(from_day: str | None = None, to_day: str | None = None, repo: FactsRepository | None = None) -> dict:
+    """The report over the cases opened from `from_day` to `to_day` (UTC days, inclusive; default the last 7 days,
+    today included), against the period of the same length before it."""
+    first, last = _period(from_day, to_day)
+    days = (last - first).days + 1
+    repo = repo or FactsRepository()
+    facts = [record.attribute_values for record in repo.facts_between(first.isoformat(), last.isoformat())]
+    before = repo.facts_between((first - timedelta(days=days)).isoformat(), (first - timedelta(days=1)).isoformat())
+    return summarize(facts, [record.attribute_values for record in before],
+                     period={"from": first.isoformat(), "to": last.isoformat(), "days": days})
+
+
+def _period(from_day: str | None, to_day: str | None) -> tuple[date, date]:
+    try:
+        last = date.fromisoformat(to_day) if to_day else clocks.now().date()
+        first = date.fromisoformat(from_day) if from_day else last - timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise InvalidPeriodError("from and to are days: YYYY-MM-DD") from None
+    if last < first:
+        raise InvalidPeriodError(f"to ({last}) is before from ({first})")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidPeriodError(f"at most {MAX_DAYS} days at a time")
+    return first, last
 
 
 def summarize(facts: list[dict], previous: Iterable[dict] = (), period: dict | None = None) -> dict:
