@@ -104,10 +104,7 @@ def show_private_messages(case_id: str) -> dict:
 @app.post("/cases/<case_id>/<action>")
 def act_on_case(case_id: str, action: str) -> dict | Response:
     tracer.put_annotation(key="caseId", value=case_id)
-    try:
-        fields = parse_action(action, app.current_event.body)
-    except InvalidActionBodyError as error:
-        raise BadRequestError(f"bad {action} body: {error}") from None
+    fields = _body(action, parse_action, action)
     before = service.load_case(case_id) if action == "acknowledge" else None  # its clock as the agent acts
     result = service.act(case_id, action, fields, agent=_agent())
     if before is not None:
@@ -126,19 +123,13 @@ def list_author_cases(platform: str, author_id: str) -> dict:
 
 @app.post("/authors/<platform>/<author_id>/links")
 def link_author(platform: str, author_id: str) -> dict:
-    try:
-        other = parse_link(app.current_event.body)
-    except InvalidActionBodyError as error:
-        raise BadRequestError(f"bad link body: {error}") from None
+    other = _body("link", parse_link)
     return history.link(platform, author_id, other["platform"], other["authorId"], agent=_agent())
 
 
 @app.post("/authors/<platform>/<author_id>/flag-clearance")
 def clear_author_flag(platform: str, author_id: str) -> dict:
-    try:
-        fields = parse_flag_clearance(app.current_event.body)
-    except InvalidActionBodyError as error:
-        raise BadRequestError(f"bad flag-clearance body: {error}") from None
+    fields = _body("flag-clearance", parse_flag_clearance)
     return flags.clear_flag(platform, author_id, fields["reason"], agent=_agent())
 
 
@@ -160,10 +151,7 @@ def show_incident(incident_id: str) -> dict:
 @app.post("/incidents/<incident_id>/statement")
 def post_statement(incident_id: str) -> dict:
     tracer.put_annotation(key="incidentId", value=incident_id)
-    try:
-        fields = parse_statement(app.current_event.body)
-    except InvalidActionBodyError as error:
-        raise BadRequestError(f"bad statement body: {error}") from None
+    fields = _body("statement", parse_statement)
     return incidents.post_statement(incident_id, fields["target"], fields["text"], agent=_agent(),
                                     deadline=_posting_deadline())
 
@@ -171,16 +159,21 @@ def post_statement(incident_id: str) -> dict:
 @app.post("/incidents/<incident_id>/resolve")
 def resolve_incident(incident_id: str) -> dict:
     tracer.put_annotation(key="incidentId", value=incident_id)
-    try:
-        fields = parse_incident_resolution(app.current_event.body)
-    except InvalidActionBodyError as error:
-        raise BadRequestError(f"bad resolve body: {error}") from None
+    fields = _body("resolve", parse_incident_resolution)
     return incidents.resolve(incident_id, fields["outcome"], agent=_agent(), deadline=_posting_deadline())
 
 
 def _posting_deadline() -> float:
     """When this invocation starts no more posts (time.monotonic())."""
     return time.monotonic() + app.lambda_context.get_remaining_time_in_millis() / 1000 - POST_RESERVE_SECONDS
+
+
+def _body(what: str, parse, *leading) -> dict:
+    """The request's body as `parse` reads it, or a 400 naming what is wrong with it."""
+    try:
+        return parse(*leading, app.current_event.body)
+    except InvalidActionBodyError as error:
+        raise BadRequestError(f"bad {what} body: {error}") from None
 
 
 def _agent() -> str:

@@ -4,29 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local.cloud import LocalCloud
 from socialcare import ingest
 from socialcare.cases import clocks, lifecycle
 from socialcare.models import Author, Mention
 from socialcare.storage.cases import CasesRepository
 from socialcare.storage.records import CASE_RECORD, CaseRecord
-from tests.conftest import LONG_CLOCKS
 
 ASKED_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def shared_cloud():
-    with LocalCloud(clocks=LONG_CLOCKS) as local_cloud:
-        yield local_cloud
-
-
-@pytest.fixture
-def repo(shared_cloud) -> CasesRepository:
-    with CaseRecord.batch_write() as batch:
-        for item in CaseRecord.scan(consistent_read=True):
-            batch.delete(item)
-    return CasesRepository()
 
 
 def asked_case(repo: CasesRepository, case_id: str = "generic-77") -> str:

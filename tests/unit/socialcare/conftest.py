@@ -1,4 +1,4 @@
-"""Fixtures of the use-case tests that need only the local cloud's tables and topics."""
+"""Fixtures of the domain tests that need only the local cloud's tables and topics (the use cases, ingest)."""
 from __future__ import annotations
 
 import pytest
