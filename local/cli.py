@@ -149,8 +149,12 @@ def print_report(report: dict) -> None:
         print(f"  {name[2:].lower():<13} {groups}")
     trends = ", ".join(f"{t['topic']} {t['change']:+d}" for t in report["topics"]) or "none"
     print(f"  topics        {trends} (against the {period['days']} days before)")
-    csat = report["csat"]
-    print(f"  satisfaction  {csat['answered']} scores, average {csat['average'] or '-'}")
+    csat, reviews = report["csat"], report["csat"]["reviews"]
+    print(f"  satisfaction  {csat['asked']} asked, {csat['answered']} scores, average {csat['average'] or '-'}; "
+          f"{reviews['answered']} reviews answered, stars {reviews['averageBefore'] or '-'} before, "
+          f"{reviews['averageAfter'] or '-'} after")
+    for highlight in report["highlights"]:
+        print(f"  look at       {highlight}")
 
 
 def print_history(history: dict) -> None:

@@ -55,6 +55,9 @@ def test_a_resolved_complaints_customer_is_asked_once_privately_and_their_4_is_t
     customer_dm(cloud, "9101-again", author_id="7101", text="5")
     assert show(cloud, case_id)["csatScore"] == 4
     assert open_cases(cloud) == ["generic-9101-again"]
+    # And the report counts one asked, one answered: a 4
+    csat = cloud.http("GET", "/reports/summary", headers=AGENT).json()["csat"]
+    assert (csat["asked"], csat["answered"], csat["average"], csat["distribution"]["4"]) == (1, 1, 4, 1)
 
 
 def test_a_score_of_1_tells_the_team_lead_with_the_case(cloud):
@@ -124,6 +127,8 @@ def test_a_google_reviews_stars_before_and_after_our_reply_are_recorded_instead(
             case = show(cloud, case_id)
             assert case["reviewRating"] == {"before": 2, "after": 4}
             assert "review rated 4 stars after our reply (was 2)" in [e["event"] for e in case["timeline"]]
+            reviews = cloud.http("GET", "/reports/summary", headers=AGENT).json()["csat"]["reviews"]
+            assert reviews == {"answered": 1, "averageBefore": 2, "averageAfter": 4, "raised": 1, "lowered": 0}
     finally:
         google_reviews.forget_token()
         settings.cache_clear()

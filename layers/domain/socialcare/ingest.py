@@ -21,7 +21,7 @@ from pynamodb.exceptions import TransactWriteError
 from socialcare import notify, workflow
 from socialcare.care import csat, drafts, incidents
 from socialcare.care.assessment import Assessment, EarlierCase, assess, pile_on_priority, worth_a_case
-from socialcare.cases import clocks, history, lifecycle, service
+from socialcare.cases import clocks, facts, history, lifecycle, service
 from socialcare.errors import InvalidCaseTransitionError
 from socialcare.models import Mention, case_id_for
 from socialcare.care.policy import policy
@@ -138,6 +138,7 @@ def _note_review_rating(mention: Mention, repo: CasesRepository) -> None:
             repo.update(case.case_id, [CaseRecord.review_rating_after.set(stars)])
             repo.add_event(case.case_id, f"review-rating:{mention.key}", f"review rated {stars} stars after our "
                            f"reply (was {before})", {"before": before, "after": stars})
+            facts.record(case.case_id, repo)  # the stars after our reply join the case's facts
         return
 
 

@@ -82,7 +82,10 @@ def compute(case, timeline: list, calendar: BusinessCalendar, now: datetime | No
         "minutes_to_resolve": _minutes(opened, resolved),
         "followed_up_at": clocks.iso(followed_up) if followed_up else None,
         "minutes_to_follow_up": _minutes(resolved, followed_up),
-        "csat_score": getattr(case, "csat_score", None),
+        "csat_asked": bool(case.csat_asked_at),
+        "csat_score": case.csat_score,
+        "review_rating_before": case.review_rating_before,  # a Google review's stars when the case opened
+        "review_rating_after": case.review_rating_after,  # and after our reply, if the reviewer changed them
     }
 
 

@@ -449,6 +449,7 @@ def ask_how_we_did(case_id: str, repo: CasesRepository | None = None) -> dict:
     asked_at = now_iso()
     repo.mark_asked(f"{case.platform}#{_recipient(case)}", case_id, asked_at)  # where their answer will come from
     repo.update(case_id, [CaseRecord.csat_asked_at.set(asked_at)])
+    facts.record(case_id, repo)  # asked: the report counts it
     return {**result, "asked": True}
 
 

@@ -67,7 +67,10 @@ class CaseFactsRecord(Model):
     minutes_to_resolve = NumberAttribute(null=True)
     followed_up_at = UnicodeAttribute(null=True)
     minutes_to_follow_up = NumberAttribute(null=True)
+    csat_asked = BooleanAttribute(null=True)  # asked how we did, after the follow-up
     csat_score = NumberAttribute(null=True)
+    review_rating_before = NumberAttribute(null=True)
+    review_rating_after = NumberAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     first_response_published = BooleanAttribute(null=True)  # its metrics went out (once per case)
 
