@@ -73,14 +73,17 @@ $(TRAIN_VENV)/.installed: build/requirements-train.txt
 tone-model: $(TRAIN_VENV)/.installed
 	$(TRAIN_VENV)/bin/python tools/train_tone_model.py
 
-# Rewrites the three locks from their .in files; pins already there are kept unless LOCK_ARGS=--upgrade
-# (or --upgrade-package NAME). The layer is resolved for Lambda (aarch64, 3.13) within the dev lock's versions.
+# Rewrites the locks from their .in files; pins already there are kept unless LOCK_ARGS=--upgrade
+# (or --upgrade-package NAME). The layer and the digest function are resolved for Lambda (aarch64, 3.13) within the
+# dev lock's versions.
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.13 \
 	--custom-compile-command "make lock" $(LOCK_ARGS)
 lock: setup
 	$(UV_COMPILE) --universal requirements-dev.in -o requirements-dev.txt
 	$(UV_COMPILE) --python-platform aarch64-manylinux2014 layers/domain/requirements.in \
 		-c requirements-dev.txt -o layers/domain/requirements.txt
+	$(UV_COMPILE) --python-platform aarch64-manylinux2014 functions/send_weekly_digest/requirements.in \
+		-c requirements-dev.txt -o functions/send_weekly_digest/requirements.txt
 	$(UV_COMPILE) --universal build/requirements-sam.in -o build/requirements-sam.txt
 	$(UV_COMPILE) --universal build/requirements-train.in -o build/requirements-train.txt
 
