@@ -157,6 +157,14 @@ def print_report(report: dict) -> None:
         print(f"  look at       {highlight}")
 
 
+def write_html_report(report: dict, file: str) -> pathlib.Path:
+    """The report as the page the weekly digest sends, written to `file`: its absolute path, to open."""
+    from functions.send_weekly_digest.report_page import render
+    path = pathlib.Path(file).resolve()
+    path.write_text(render(report), encoding="utf-8")
+    return path
+
+
 def print_history(history: dict) -> None:
     linked = ", ".join(f"{a['platform']} {a['authorId']}" for a in history["linkedAccounts"])
     print(f"author {history['platform']} {history['authorId']}" + (f"  (linked: {linked})" if linked else ""))
@@ -410,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     report_parser = commands.add_parser("report", help="the summary report for the people who lead care")
     report_parser.add_argument("--from", dest="from_day", help="first day, YYYY-MM-DD (default: 6 days ago)")
     report_parser.add_argument("--to", dest="to_day", help="last day, YYYY-MM-DD (default: today)")
+    report_parser.add_argument("--html", metavar="FILE", help="write it as one HTML page with charts; prints its path")
     policy_parser = commands.add_parser("policy", help="check the care policy file and summarise it")
     policy_parser.add_argument("file", nargs="?", help="default: $POLICY_FILE, else the one the layer ships")
     args = parser.parse_args(argv)
@@ -436,7 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "report":
         query = "&".join(f"{name}={value}" for name, value in (("from", args.from_day), ("to", args.to_day)) if value)
         status, body = api.call("GET", "/reports/summary" + (f"?{query}" if query else ""))
-        if status == 200:
+        if status == 200 and args.html:
+            print(write_html_report(body, args.html))
+        elif status == 200:
             print_report(body)
     elif args.command == "history":
         status, body = api.call("GET", f"/authors/{args.platform}/{args.author_id}/cases")

@@ -232,3 +232,22 @@ def test_the_report_prints_a_line_a_subject(capsys):
     assert "1 answered, 100% inside the SLA; p50 12.0 min" in out and "level 1: 1; hard limits 0" in out
     assert "delivery +1 (against the 7 days before)" in out and "1 asked, 1 scores, average 4.0" in out
     assert "look at       topic delivery is rising: 1 cases against 0 before" in out
+
+
+def test_the_report_as_html_is_written_to_the_file_and_its_path_printed(monkeypatch, capsys, tmp_path):
+    from socialcare.cases.report import summarize
+    facts = [{"status": "OPEN", "first_response_minutes": 90, "first_response_business_minutes": 90,
+              "acknowledgement_sla_met": False, "platform": "x", "team": "support", "topic": "delivery",
+              "opened_day": "2026-11-24"}]
+    calls = []
+
+    def call(api, method, path, body=None):
+        calls.append((method, path))
+        return 200, summarize(facts, period={"from": "2026-11-23", "to": "2026-11-29", "days": 7}, sla_minutes=60)
+    monkeypatch.setattr(Api, "call", call)
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--from", "2026-11-23", "--to", "2026-11-29", "--html", "week.html"]) == 0
+    assert calls == [("GET", "/reports/summary?from=2026-11-23&to=2026-11-29")]
+    assert capsys.readouterr().out == f"{tmp_path / 'week.html'}\n"
+    page = (tmp_path / "week.html").read_text()
+    assert "<li>platform x: 0% of first responses inside the SLA</li>" in page and "<svg" in page
