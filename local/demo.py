@@ -2,7 +2,8 @@
 
 Customers and agents driven over HTTP exactly as a platform and the agents would (signed webhook deliveries, the
 agent API), under the care policy in local/demo-policy.yaml (the defaults plus two routing rules); then each case's
-path through the state machine, its timeline, and who heard what.
+path through the state machine, its timeline, and who heard what; last, the report on the morning's cases, in text
+and as the HTML page (.demo/report.html).
 """
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from pathlib import Path
 
 import requests
 
-from local.cli import describe
+from local.cli import describe, print_report, write_html_report
 from local.server import LocalServer
 
 DEMO_CLOCKS = {"ACK_SLA_SECONDS": 2, "ACK_HARD_LIMIT_SECONDS": 8, "MAX_ESCALATION_LEVEL": 3,
                "DM_WAIT_SECONDS": 30, "TRIAGE_CLAIM_SECONDS": 30, "RESOLVE_SECONDS": 30, "FOLLOW_UP_SECONDS": 30,
                "PRE_BREACH_WARNING_SECONDS": 1}
 DEMO_POLICY = Path(__file__).with_name("demo-policy.yaml")
+DEMO_REPORT = Path(__file__).parent.parent / ".demo" / "report.html"
 TIERS = {1: "team lead", 2: "support manager", 3: "head of customer care"}
 TRIAGE_TEAMS = ["support", "deliveries", "devices"]  # each subscribes to the triage topic with a filter on `team`
 NOTES: dict[str, list[str]] = {}  # what a scenario saw on the way, printed under its case
@@ -355,6 +357,7 @@ def main() -> int:
             if title == PILE_ON:
                 _print_incident(cloud, agent)
             print()
+        _print_report(agent)
         print(f"sandbox posts are recorded on each case; nothing was sent anywhere. "
               f"{time.monotonic() - started:.1f}s in all.")
     return 0 if all(not isinstance(r, Exception) for r in results.values()) else 1
@@ -389,6 +392,18 @@ def _print_incident(cloud, agent: Agent) -> None:
             "incidents"]:
         print(f"   {incident['incidentId']}: {incident['status']} ({incident['outcome']}), {incident['authors']} people, "
               f"reach {incident['reach']}, level told {incident['levelTold']}")
+
+
+def _print_report(agent: Agent) -> None:
+    """The report a lead would read on today's cases (the demo opened them all today, UTC), as text and as the page."""
+    from datetime import UTC, datetime
+    today = datetime.now(UTC).date().isoformat()
+    response = requests.get(f"{agent.url}/reports/summary?from={today}&to={today}", headers=agent.headers, timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET /reports/summary: {response.status_code} {response.text}")
+    print_report(response.json())
+    DEMO_REPORT.parent.mkdir(exist_ok=True)
+    print(f"  as a page     {write_html_report(response.json(), str(DEMO_REPORT))}\n")
 
 
 def _compact(path: list[str]) -> list[str]:
