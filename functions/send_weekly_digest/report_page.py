@@ -145,11 +145,12 @@ def _spread_chart(first: dict):
         return None
     sla = first["slaMinutes"]
     edges = [bucket["upToMinutes"] for bucket in spread]
-    labels = [f"≤ {_duration(edge)}" if edge is not None else f"> {_duration(edges[-2])}" for edge in edges]
+    labels = [f"≤{_duration(edge)}" if edge is not None else f">{_duration(edges[-2])}" for edge in edges]
     late = [edge is None or edge > sla for edge in edges]
     figure, axes = _figure(7.2, 2.6)
     bars = axes.bar(labels, [bucket["count"] for bucket in spread], color=[ORANGE if x else BLUE for x in late])
     axes.bar_label(bars, fontsize=8)
+    axes.tick_params(axis="x", labelsize=8)
     axes.axvline(late.index(True) - 0.5, color=GREY, linestyle="--", linewidth=1)
     axes.text(late.index(True) - 0.45, axes.get_ylim()[1] * 0.95, "SLA", color=GREY, va="top")
     axes.set_ylabel("first replies")
