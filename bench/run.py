@@ -5,6 +5,8 @@
   3. ingest throughput on the local cloud, with repeated mentions and second mentions by one author, and what became
      of every mention (read back from the tables, so a doubled mention would show)
   4. state transitions of a happy-path case and of one escalation rung, and what Step Functions charges for them
+  5. the reply guardrails on the labelled corpus
+  6. the summary report over a week of 10,000 cases: reading their facts by day and adding them up, then the HTML page
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ import importlib
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from local.cloud import LocalCloud, local_environment
 from local.template import ROOT, load_template, resources_of_type
@@ -235,6 +238,81 @@ def transitions_per_rung(happy: list[str], late: list[str]) -> tuple[float, int]
     return (len(late_part) - len(happy_part)) / rungs, rungs
 
 
+# -- 6. the summary report ---------------------------------------------------------------------------------------------
+REPORT_WEEK = date(2026, 11, 16)  # a Monday; the week before it is read too (the topics' trend), and is empty here
+
+
+def week_of_facts(cases: int = 10_000, seed: int = 6) -> list[dict]:
+    """Case facts as a week of care might leave them (seeded): most cases answered within the hour and closed, some
+    late and climbing the ladder, a few never answered; scores from some of those asked, stars on Google reviews."""
+    rng = random.Random(seed)
+    facts = []
+    for n in range(cases):
+        day = REPORT_WEEK + timedelta(days=rng.randrange(7))
+        platform_name = rng.choices(["x", "meta", "generic", "google"], [35, 30, 25, 10])[0]
+        status = rng.choices(["CLOSED", "OPEN", "DISMISSED"], [60, 30, 10])[0]
+        answered = status != "DISMISSED" and rng.random() < 0.95
+        business = round(rng.lognormvariate(3.3, 0.9), 1) if answered else None
+        sla_met = None if status == "DISMISSED" else business is not None and business <= 60
+        level = 0 if sla_met in (True, None) else rng.choices([1, 2, 3], [60, 30, 10])[0]
+        resolved = status == "CLOSED" and rng.random() < 0.7
+        asked = resolved and rng.random() < 0.5
+        stars = rng.randint(1, 5) if platform_name == "google" else None
+        facts.append({
+            "case_id": f"bench-report-{n}", "opened_day": day.isoformat(), "opened_at": f"{day}T10:00:00.000Z",
+            "status": status, "platform": platform_name,
+            "outcome": {"CLOSED": "resolved" if resolved else "answered", "DISMISSED": "dismissed"}.get(status),
+            "topic": rng.choices(["delivery", "app", "payments", "returns", "account", None], [30, 20, 15, 10, 5, 20])[0],
+            "team": rng.choice(["support", "deliveries", "billing", "devices"]),
+            "priority": rng.choices(["normal", "high", "urgent"], [80, 15, 5])[0],
+            "incident_id": "incident-app-bench" if rng.random() < 0.02 else None,
+            "first_response_at": f"{day}T11:00:00.000Z" if answered else None,
+            "first_response_minutes": business and round(business * rng.uniform(1, 3), 1),
+            "first_response_business_minutes": business, "acknowledgement_sla_met": sla_met,
+            "highest_escalation_level": level, "hard_limit_reached": level == 3 and not answered,
+            "minutes_to_resolve": round(rng.lognormvariate(6.3, 1), 1) if resolved else None,
+            "csat_asked": asked, "csat_score": rng.choices([1, 2, 3, 4, 5], [8, 7, 15, 35, 35])[0]
+            if asked and rng.random() < 0.4 else None,
+            "review_rating_before": stars,
+            "review_rating_after": stars and min(5, stars + rng.choice([0, 0, 1, 2])) if answered else None})
+    return facts
+
+
+def report_summary() -> None:
+    from functions.send_weekly_digest.report_page import render
+    from socialcare.cases.report import summarize, summary
+    from socialcare.storage.facts import CaseFactsRecord
+    facts = week_of_facts()
+    with LocalCloud(clocks=LONG_CLOCKS):
+        started = time.perf_counter()
+        with CaseFactsRecord.batch_write() as batch:
+            for fact in facts:
+                batch.save(CaseFactsRecord(**{k: v for k, v in fact.items() if v is not None}))
+        load_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        report = summary(REPORT_WEEK.isoformat(), (REPORT_WEEK + timedelta(days=6)).isoformat())
+        summary_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    summarize(facts)
+    summarize_seconds = time.perf_counter() - started
+    timings = []
+    for _ in range(2):  # the first imports matplotlib, as a cold Lambda would
+        started = time.perf_counter()
+        page = render(report)
+        timings.append(time.perf_counter() - started)
+    first = report["firstResponse"]
+    print(f"\n6. The summary report over a week of {len(facts):,} cases on the local cloud (moto DynamoDB)")
+    row("facts written (batch writes)", f"{load_seconds:8.2f} s")
+    row("summary(): 14 day queries on FactsByDay, added", f"{summary_seconds:8.2f} s  "
+        f"({report['cases']['opened'] / summary_seconds:,.0f} cases/s)")
+    row("  of which adding up (summarize, in memory)", f"{summarize_seconds:8.2f} s  "
+        f"({len(facts) / summarize_seconds:,.0f} cases/s): the rest is reading")
+    row("  the report", f"{report['cases']['opened']:,} opened, {first['slaAttainment']:.0%} inside the SLA, "
+        f"business p50 {first['p50BusinessMinutes']} min")
+    row("render(), first (imports matplotlib)", f"{timings[0]:8.2f} s")
+    row("render(), again", f"{timings[1]:8.2f} s  ({len(page) / 1024:.0f} KiB, {page.count('<svg')} charts)")
+
+
 # -- the report -------------------------------------------------------------------------------------------------------
 def cpu_model() -> str:
     try:
@@ -338,6 +416,7 @@ def main() -> int:
     report_ingest()
     report_transitions()
     report_guardrails()
+    report_summary()
     return 0
 
 
