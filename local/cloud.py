@@ -228,6 +228,7 @@ class LocalCloud:
             arn = sns.create_topic(Name=name)["TopicArn"]
             self.subscribe_inbox(name, arn)
         self._create_secrets()
+        self._create_insights()
         sfn = boto3.client("stepfunctions")
         for name, props in self.stack.resources("AWS::StepFunctions::StateMachine").items():
             definition = artifact_path(props["DefinitionS3Location"]).read_text()
@@ -238,6 +239,25 @@ class LocalCloud:
             definition = _PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], definition)
             sfn.create_state_machine(name=self.stack.physical(name)["Name"], definition=definition,
                                      type=props.get("StateMachineType", "STANDARD"), roleArn=props["RoleArn"])
+
+    def _create_insights(self) -> None:
+        """The buckets with their lifecycle rules, and the Glue databases and tables (so a test reads a table's
+        columns as Athena would). Not the bucket policies: moto reads a statement without its Condition, so the
+        deny-without-TLS statement would refuse every call (and local IAM checks no resource policy either)."""
+        s3 = boto3.client("s3")
+        for name, props in self.stack.resources("AWS::S3::Bucket").items():
+            bucket = self.stack.physical(name)["Ref"]
+            s3.create_bucket(Bucket=bucket)
+            rules = props.get("LifecycleConfiguration", {}).get("Rules", [])
+            if rules:
+                s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+                    {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")},
+                     "Expiration": {"Days": int(rule["ExpirationInDays"])}} for rule in rules]})
+        glue = boto3.client("glue")
+        for props in self.stack.resources("AWS::Glue::Database").values():
+            glue.create_database(DatabaseInput=props["DatabaseInput"])
+        for props in self.stack.resources("AWS::Glue::Table").values():
+            glue.create_table(DatabaseName=props["DatabaseName"], TableInput=props["TableInput"])
 
     def _create_secrets(self) -> None:
         """Each secret the functions name, holding the local values of its keys (the local environment's, as

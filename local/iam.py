@@ -52,11 +52,14 @@ _ACTIONS = {
     ("sqs", "SendMessageBatch"): "sqs:SendMessage",
     ("sqs", "DeleteMessageBatch"): "sqs:DeleteMessage",
     ("sqs", "ChangeMessageVisibilityBatch"): "sqs:ChangeMessageVisibility",
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadBucket"): "s3:ListBucket",
 }
 _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck":
                      "ConditionCheckItem", "Get": "GetItem"}
 # The error each service answers for a refused call.
-_DENIED_CODES = {"sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403)}
+_DENIED_CODES = {"sns": ("AuthorizationError", 403), "sqs": ("AccessDenied", 403), "s3": ("AccessDenied", 403)}
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ class LocalIam:
             return params.get("executionArn") or params.get("stateMachineArn") or "*"
         if service == "secretsmanager":
             return self.secret_arn(params["SecretId"]) if "SecretId" in params else "*"
+        if service == "s3" and "Bucket" in params:  # an object's ARN for an object operation, else the bucket's
+            return f"arn:aws:s3:::{params['Bucket']}" + (f"/{params['Key']}" if "Key" in params else "")
         if service == "lambda" and "FunctionName" in params:
             name = params["FunctionName"]
             arn = name if name.startswith("arn:") else self._arn("lambda", f"function:{name}")

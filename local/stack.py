@@ -27,7 +27,8 @@ class Resolver:
         self.parameters = parameters
 
     def physical(self, logical_id: str) -> dict[str, str]:
-        """Ref and the attributes of each resource, as the local cloud names them (the logical id as name)."""
+        """Ref and the attributes of each resource, as the local cloud names them (the logical id as name; a bucket
+        the stack's name and its logical id, lowercase; a Glue database the name it is given)."""
         kind = self.template["Resources"][logical_id]["Type"]
         arn = lambda service, resource: f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"  # noqa: E731
         if kind == "AWS::DynamoDB::Table":
@@ -49,6 +50,12 @@ class Resolver:
             name = self.value(self.template["Resources"][logical_id].get("Properties", {}).get("LogGroupName",
                                                                                                logical_id))
             return {"Ref": name, "Arn": arn("logs", f"log-group:{name}:*")}
+        if kind == "AWS::S3::Bucket":  # bucket names are global and lowercase: CloudFormation's are stack-logicalid-x
+            name = f"{STACK}-{logical_id}".lower()
+            return {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com",
+                    "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com"}
+        if kind == "AWS::Glue::Database":
+            return {"Ref": self.value(self.template["Resources"][logical_id]["Properties"]["DatabaseInput"]["Name"])}
         if kind == "AWS::ApiGatewayV2::Api":
             return {"Ref": API_ID, "ApiEndpoint": f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"}
         return {"Ref": logical_id, "Arn": arn("local", logical_id)}

@@ -70,3 +70,15 @@ def test_each_call_names_the_action_and_resource_iam_checks():
     assert iam.requests(boto3.client("secretsmanager", region_name="us-east-1"), "GetSecretValue",
                         {"SecretId": "social-care/x"}) == [
         Request("secretsmanager:GetSecretValue", "social-care/x-AbC123")]
+
+
+def test_an_s3_call_names_the_object_or_the_bucket_it_touches():
+    iam = LocalIam({}, "us-east-1", "123456789012")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    key = {"Bucket": "insights", "Key": "case-facts/day=2026-11-28/facts.jsonl"}
+    assert iam.requests(s3, "PutObject", key) == [
+        Request("s3:PutObject", "arn:aws:s3:::insights/case-facts/day=2026-11-28/facts.jsonl")]
+    assert iam.requests(s3, "HeadObject", key) == [
+        Request("s3:GetObject", "arn:aws:s3:::insights/case-facts/day=2026-11-28/facts.jsonl")]
+    assert iam.requests(s3, "ListObjectsV2", {"Bucket": "insights", "Prefix": "digests/"}) == [
+        Request("s3:ListBucket", "arn:aws:s3:::insights")]
