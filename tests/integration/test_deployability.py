@@ -129,10 +129,11 @@ def test_the_ingest_function_may_read_only_its_own_queue_though_sam_grants_every
 
 
 # -- data kept safe --------------------------------------------------------------------------------------------------
-def test_every_table_and_queue_is_retained_and_the_case_tables_can_be_restored_to_a_point_in_time():
+def test_every_table_queue_and_bucket_is_retained_and_the_case_tables_can_be_restored_to_a_point_in_time():
     resources = transformed_template()["Resources"]
-    stateful = {name: r for name, r in resources.items() if r["Type"] in ("AWS::DynamoDB::Table", "AWS::SQS::Queue")}
-    assert len(stateful) == 7
+    stateful = {name: r for name, r in resources.items()
+                if r["Type"] in ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket")}
+    assert len(stateful) == 8
     assert all(r.get("DeletionPolicy") == r.get("UpdateReplacePolicy") == "Retain" for r in stateful.values())
     for table in ("CasesTable", "MentionsTable", "CaseFactsTable"):  # cases, incidents, mentions, the case facts
         assert resources[table]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
