@@ -317,7 +317,7 @@ class LocalCloud:
         return inbox
 
     def notifications(self, inbox: str) -> list[dict]:
-        """Everything delivered to an inbox so far: subject, message and attributes."""
+        """Everything delivered to an inbox so far: subject, message (parsed if JSON) and attributes."""
         sqs = boto3.client("sqs")
         while True:
             messages = sqs.receive_message(QueueUrl=self.inboxes[inbox], MaxNumberOfMessages=10).get("Messages", [])
@@ -327,7 +327,7 @@ class LocalCloud:
                 envelope = json.loads(message["Body"])
                 self.received[inbox].append({
                     "subject": envelope.get("Subject"),
-                    "message": json.loads(envelope["Message"]),
+                    "message": _message(envelope["Message"]),
                     "attributes": {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
                 })
                 sqs.delete_message(QueueUrl=self.inboxes[inbox], ReceiptHandle=message["ReceiptHandle"])
@@ -515,6 +515,14 @@ class LocalCloud:
             description = sfn.describe_execution(executionArn=self.execution_arn(case_id))
             return description if description["status"] != "RUNNING" else None
         return self.wait_for(finished, timeout, what=f"end of {case_id}")
+
+
+def _message(text: str) -> dict | str:
+    """A notification's message: the JSON the case topics carry, or the plain text of the leadership digest."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def _sqs_record(message: dict, queue_url: str) -> dict:

@@ -43,6 +43,7 @@ class Settings:
     agents_topic_arn: str
     triage_topic_arn: str
     escalations_topic_arn: str
+    leadership_topic_arn: str  # the weekly digest
     insights_bucket_name: str  # the case facts for Athena (case-facts/) and the weekly digests (digests/)
     outbound_mode: str  # "sandbox" records posts; "live" calls the platforms
     x_brand_user_id: str  # the brand's own X account: its posts and DMs are echoes, never cases
@@ -106,6 +107,7 @@ def settings() -> Settings:
         agents_topic_arn=env("AGENTS_TOPIC_ARN", ""),
         triage_topic_arn=env("TRIAGE_TOPIC_ARN", ""),
         escalations_topic_arn=env("ESCALATIONS_TOPIC_ARN", ""),
+        leadership_topic_arn=env("LEADERSHIP_TOPIC_ARN", ""),
         insights_bucket_name=env("INSIGHTS_BUCKET_NAME", ""),
         outbound_mode=env("OUTBOUND_MODE", "sandbox"),
         x_brand_user_id=env("X_BRAND_USER_ID", ""),

@@ -118,3 +118,8 @@ def notify_low_score(case_id: str, score: int, level: int, message: dict) -> str
     """The customer rated a closed case low: the team lead (level 1) hears it with the case."""
     return _publish_to_tier(level, case_id, "CLOSED", f"Low score {score}/5: case {case_id}",
                             {**message, "csatScore": score}, {"hardLimit": False, "csat": score})
+
+
+def notify_leadership(subject: str, text: str) -> str:
+    """The weekly digest: plain text, not JSON, because the leadership topic's subscribers are people's inboxes."""
+    return _sns().publish(TopicArn=settings().leadership_topic_arn, Subject=subject[:100], Message=text)["MessageId"]
