@@ -171,3 +171,10 @@ def test_the_process_policy_checks_the_levels_against_max_escalation_level(tmp_p
         monkeypatch.undo()
         config.settings.cache_clear()
         policy_module.policy.cache_clear()
+
+
+def test_the_weekly_digest_is_sent_in_the_shipped_policys_time_zone():
+    # template.yaml cannot read the policy file: its DigestTimezone default repeats it, and must change with it
+    from local.template import transformed_template
+    parameters = transformed_template()["Parameters"]
+    assert parameters["DigestTimezone"]["Default"] == load_policy(DEFAULT_POLICY_FILE).business_hours.timezone
