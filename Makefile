@@ -56,9 +56,11 @@ $(SAM_VENV)/.installed: build/requirements-sam.txt
 validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint
 
-# The functions and the arm64 layer into .aws-sam/ (the layer's aarch64 wheels come from PyPI, hash-checked).
-build: $(SAM_VENV)/.installed
+# The functions and the arm64 layer into .aws-sam/ (the layer's aarch64 wheels come from PyPI, hash-checked); then
+# each function with its layers against Lambda's 250 MB unzipped (local/package_sizes.py).
+build: $(SAM_VENV)/.installed setup
 	$(SAM) build
+	$(PY) -m local.package_sizes
 
 lint: statelint validate transform build
 
