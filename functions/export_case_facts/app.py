@@ -1,4 +1,4 @@
-"""Daily: export the case facts of the last 7 days to the insights bucket for Athena ({"day": "YYYY-MM-DD"} exports
+"""Daily: export the case facts of the last 31 days to the insights bucket for Athena ({"day": "YYYY-MM-DD"} exports
 that day again)."""
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -38,7 +38,7 @@ def test_the_facts_of_the_cases_opened_on_a_day_are_exported_as_json_lines(cloud
     assert cloud.invoke("ExportCaseFactsFunction", {"day": today.isoformat()}) == {"exported": {today.isoformat(): 1}}
     daily = cloud.run_schedule("social-care-local-export-case-facts")
     # Then each day's file holds a line per case, every field, numbers as numbers
-    assert list(daily["exported"]) == [(today - timedelta(days=n)).isoformat() for n in range(7, 0, -1)]
+    assert list(daily["exported"]) == [(today - timedelta(days=n)).isoformat() for n in range(31, 0, -1)]
     [case] = exported_lines(cloud, today.isoformat())
     assert list(case) == list(export.EXPORTED_FIELDS)
     assert (case["case_id"], case["status"], case["platform"], case["intent"]) == (

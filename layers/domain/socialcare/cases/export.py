@@ -3,10 +3,11 @@ s3://<InsightsBucket>/case-facts/day=YYYY-MM-DD/facts.jsonl (docs/insights.md). 
 fact field (FACT_FIELDS), a fact not known yet as null, numbers as numbers. The file is written whole, so exporting a
 day again replaces it.
 
-A case keeps changing after the day it opened (answered, closed, scored), so each daily run exports again the 7 days
-ending yesterday (UTC), the report's window: during the week after a case opened its row in Athena is at most a day
-old; after that it is frozen. A case that changes later (closed after a week, a late CSAT score) reaches Athena only
-when its day is exported again by hand, with the event {"day": "YYYY-MM-DD"}.
+A case keeps changing after the day it opened (answered, escalated, closed, scored: a resolution may take days and the
+customer has 72 hours after the follow-up to score us), so each daily run exports again the 31 days ending yesterday
+(UTC): for a month after a case opened its row in Athena is at most a day old; after that it is frozen. A case that
+changes later reaches Athena only when its day is exported again by hand, with the event {"day": "YYYY-MM-DD"}. A
+month of days is 31 queries on the index and 31 small files a run: cheap beside the freshness.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from socialcare.storage import insights
 from socialcare.storage.facts import FACT_FIELDS, FactsRepository
 
 EXPORTED_FIELDS = ("case_id", *FACT_FIELDS)
-DAYS_EXPORTED = 7  # each run: the 7 days ending yesterday
+DAYS_EXPORTED = 31  # each run: the 31 days ending yesterday
 PREFIX = "case-facts"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -30,7 +31,7 @@ class InvalidExportDayError(ValueError):
 
 
 def export(day: str | None = None, repo: FactsRepository | None = None) -> dict[str, int]:
-    """Write the facts file of `day`, or by default of each of the 7 days ending yesterday; the cases in each file."""
+    """Write the facts file of `day`, or by default of each of the 31 days ending yesterday; the cases in each file."""
     repo = repo or FactsRepository()
     exported = {}
     for each in days_to_export(day):
@@ -41,7 +42,7 @@ def export(day: str | None = None, repo: FactsRepository | None = None) -> dict[
 
 
 def days_to_export(day: str | None = None, today: date | None = None) -> list[str]:
-    """The day asked for (a day after today is a mistake), or the 7 days ending yesterday, oldest first."""
+    """The day asked for (a day after today is a mistake), or the 31 days ending yesterday, oldest first."""
     today = today or clocks.now().date()
     if day is None:
         return [(today - timedelta(days=n)).isoformat() for n in range(DAYS_EXPORTED, 0, -1)]

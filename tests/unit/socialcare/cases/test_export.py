@@ -35,9 +35,10 @@ def test_each_case_is_a_line_with_every_field_in_order_and_numbers_as_numbers():
     assert export.json_lines([]) == ""
 
 
-def test_by_default_a_run_exports_the_seven_days_ending_yesterday():
-    assert export.days_to_export(today=date(2026, 12, 2)) == [
-        "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30", "2026-12-01"]
+def test_by_default_a_run_exports_the_31_days_ending_yesterday():
+    days = export.days_to_export(today=date(2026, 12, 2))
+    assert (len(days), days[0], days[-2:]) == (31, "2026-11-01", ["2026-11-30", "2026-12-01"])
+    assert days == sorted(set(days))
     assert export.days_to_export("2026-01-15", today=date(2026, 12, 2)) == ["2026-01-15"]
 
 
@@ -62,5 +63,5 @@ def test_a_day_is_written_whole_so_exporting_it_again_replaces_it(shared_cloud, 
         ("x-1", "CLOSED", None), ("x-2", "OPEN", 3)]
     monkeypatch.setattr(export.clocks, "now", lambda: export.clocks.parse("2026-11-29T00:30:00Z"))
     exported = export.export()
-    assert (len(exported), exported["2026-11-28"], exported["2026-11-22"]) == (7, 1, 0)
+    assert (len(exported), exported["2026-11-28"], exported["2026-10-29"]) == (31, 1, 0)
     assert read("case-facts/day=2026-11-22/facts.jsonl") == []  # a day without cases is an empty file, not none
