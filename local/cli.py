@@ -138,7 +138,8 @@ def print_report(report: dict) -> None:
     print(f"report {period['from']} to {period['to']} ({period['days']} days)")
     print(f"  cases         {cases['opened']} opened: {cases['closed']} closed, {cases['dismissed']} dismissed, "
           f"{cases['open']} open")
-    print(f"  first reply   {first['count']} answered, {attainment} inside the SLA; p50 {first['p50Minutes']} min, "
+    sla = f" of {first['slaMinutes']:g} business min" if first.get("slaMinutes") else ""
+    print(f"  first reply   {first['count']} answered, {attainment} inside the SLA{sla}; p50 {first['p50Minutes']} min, "
           f"p90 {first['p90Minutes']} min (business p50 {first['p50BusinessMinutes']}, p90 {first['p90BusinessMinutes']})")
     resolution = report["resolution"]
     print(f"  resolution    {resolution['count']} resolved; p50 {resolution['p50Hours']} h, p90 {resolution['p90Hours']} h")

@@ -226,10 +226,10 @@ def test_the_report_prints_a_line_a_subject(capsys):
               "first_response_business_minutes": 12, "acknowledgement_sla_met": True, "minutes_to_resolve": 180,
               "highest_escalation_level": 1, "platform": "x", "team": "support", "topic": "delivery", "csat_score": 4, "csat_asked": True,
               "opened_day": "2026-11-24"}]
-    print_report(summarize(facts, period={"from": "2026-11-23", "to": "2026-11-29", "days": 7}))
+    print_report(summarize(facts, period={"from": "2026-11-23", "to": "2026-11-29", "days": 7}, sla_minutes=60))
     out = capsys.readouterr().out
     assert "report 2026-11-23 to 2026-11-29 (7 days)" in out
-    assert "1 answered, 100% inside the SLA; p50 12.0 min" in out and "level 1: 1; hard limits 0" in out
+    assert "1 answered, 100% inside the SLA of 60 business min; p50 12.0 min" in out and "level 1: 1; hard limits 0" in out
     assert "delivery +1 (against the 7 days before)" in out and "1 asked, 1 scores, average 4.0" in out
     assert "look at       topic delivery is rising: 1 cases against 0 before" in out
 
