@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_lambda_powertools.utilities import parameters
-
 from socialcare.config import deployed_secret_id, local_secret
 
 SECRET_CACHE_SECONDS = 300
@@ -58,6 +56,10 @@ def secret(name: str) -> str:
         if not value:
             raise SecretMissingError(f"set {where.name_variable} (deployed stack) or {where.local_variable} (local run)")
         return value
+    # Powertools parameters (and boto3 with it) only where a deployed secret is read: a run with the values in the
+    # environment (a unit test) does not import them.
+    from aws_lambda_powertools.utilities import parameters
+
     if where.key is None:
         return parameters.get_secret(secret_id, max_age=SECRET_CACHE_SECONDS)
     values = parameters.get_secret(secret_id, transform="json", max_age=SECRET_CACHE_SECONDS)

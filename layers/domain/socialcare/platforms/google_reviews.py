@@ -32,6 +32,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from socialcare.config import settings
 from socialcare.errors import ChannelRejectedError, ChannelUnavailableError
 from socialcare.models import Author, Mention
+from socialcare.platforms import own_channel_refusal
 from socialcare.platforms.base import Platform, PostReceipt
 from socialcare.platforms.outbound_http import CONNECT_TIMEOUT, READ_TIMEOUT, backoff, post_with_retries, retry_after
 from socialcare.polling import PollResult, poll_each, poll_source
@@ -49,8 +50,7 @@ LOCATION = re.compile(r"^accounts/[^/\s]+/locations/[^/\s]+$")
 REVIEW_NAME = re.compile(r"^accounts/[^/\s]+/locations/[^/\s]+/reviews/[^/\s]+$")
 SOURCE_PREFIX = "google#"
 ANONYMOUS = "Anonymous reviewer"
-NO_OWN_CHANNEL = ("Google reviews give the brand no channel of its own to post a statement on here (a review has "
-                  "one reply, the brand's answer to that reviewer): post it on the Business Profile by hand")
+NO_OWN_CHANNEL = own_channel_refusal("google")
 # Google puts its machine translation before the reviewer's words: "(Translated by Google) ...\n\n(Original)\n<text>"
 _TRANSLATED = re.compile(r"^\(Translated by Google\).*?\n\(Original\)\n(?P<original>.*\S.*)$", re.DOTALL)
 _SECRETS = ("GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN (deployed: client_id, client_secret and "

@@ -21,7 +21,6 @@ from typing import Annotated, TypeVar
 import requests
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
-from requests_oauthlib import OAuth1
 
 from socialcare.config import settings
 from socialcare.errors import (
@@ -418,6 +417,8 @@ class XPlatform(Platform):
         wait is short and the budget lasts."""
         # OAuth 1.0a rather than an OAuth 2.0 user token: its tokens do not expire every two hours and need no
         # rotating refresh token shared between concurrent functions. The session signs each attempt afresh.
+        from requests_oauthlib import OAuth1  # posting's own dependency: the webhook function reads X without it
+
         self.session.auth = OAuth1(secret("X_CONSUMER_KEY"), secret("X_CONSUMER_SECRET"),
                                    secret("X_ACCESS_TOKEN"), secret("X_ACCESS_TOKEN_SECRET"))
         response = post_with_retries(self.session, API_URL + path, body, {}, platform="X", what=what,
