@@ -1,13 +1,15 @@
 """Platform webhooks: answer the platform's challenge (GET), or verify a delivery's signature on the raw body, read it
-as mentions, enqueue them and answer 200 fast (POST). Nothing is stored or enqueued unless the signature holds."""
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import (
-    BadRequestError,
-    NotFoundError,
-    RequestEntityTooLargeError,
-    UnauthorizedError,
-)
+as mentions, enqueue them and answer 200 fast (POST). Nothing is stored or enqueued unless the signature holds.
+
+The internet's way in, and the one function whose cold start a platform waits on, so it carries only what that work
+needs (tests/unit/functions/test_cold_start_imports.py keeps it so): no X-Ray SDK (Lambda's Active tracing still
+records each invocation, docs/operations.md), no Powertools event handler (API Gateway routes only GET and POST
+/webhooks/{platform} here, and its two answers fit in `_answer`), and the adapter of the delivery's platform alone,
+imported by socialcare.platforms on the platform's first delivery.
+"""
+import json
+
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,46 +18,66 @@ from socialcare.errors import InvalidMentionError, SignatureMismatchError, Unkno
 from socialcare.http import MAX_BODY_BYTES, raw_body
 
 logger = Logger()
-tracer = Tracer()
-app = APIGatewayHttpResolver()
 
 
-@app.get("/webhooks/<platform>")
-def answer_challenge(platform: str) -> Response:
-    answer = _adapter(platform).answer_challenge(app.current_event.query_string_parameters or {})
+class HttpError(Exception):
+    """Answered as {"statusCode", "message"}, as Powertools' event handler answers its ServiceError."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def answer_challenge(platform: str, query: dict[str, str]) -> dict:
+    answer = _adapter(platform).answer_challenge(query)
     if answer is None:
-        raise BadRequestError("not a challenge this platform sends")
-    return Response(status_code=answer.status, content_type=answer.content_type, body=answer.body)
+        raise HttpError(400, "not a challenge this platform sends")
+    return _answer(answer.status, answer.body, answer.content_type)
 
 
-@app.post("/webhooks/<platform>")
-def receive_delivery(platform: str) -> Response:
+def receive_delivery(platform: str, headers: dict[str, str], body: bytes) -> dict:
     adapter = _adapter(platform)
-    body = raw_body(app.current_event.raw_event)
     if len(body) > MAX_BODY_BYTES:
-        raise RequestEntityTooLargeError(f"deliveries are limited to {MAX_BODY_BYTES} bytes")
+        raise HttpError(413, f"deliveries are limited to {MAX_BODY_BYTES} bytes")
     try:
-        adapter.verify(app.current_event.headers, body)
+        adapter.verify(headers, body)
     except SignatureMismatchError as error:
         logger.warning("delivery refused", extra={"platform": platform, "reason": str(error)})
-        raise UnauthorizedError(str(error)) from None
+        raise HttpError(401, str(error)) from None
     try:
         mentions = adapter.parse(body)
     except InvalidMentionError as error:
-        raise BadRequestError(str(error)) from None
+        raise HttpError(400, str(error)) from None
     accepted = queue.enqueue(mentions)
     logger.info("delivery enqueued", extra={"platform": platform, "mentions": accepted})
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body={"accepted": accepted})
+    return _answer(200, _json({"accepted": accepted}))
 
 
 def _adapter(platform: str) -> platforms.Platform:
     try:
         return platforms.inbound(platform)
     except UnknownPlatformError as error:
-        raise NotFoundError(str(error)) from None
+        raise HttpError(404, str(error)) from None
+
+
+def _answer(status: int, body: str, content_type: str = "application/json") -> dict:
+    """An HTTP API (payload 2.0) response."""
+    return {"statusCode": status, "body": body, "isBase64Encoded": False, "headers": {"Content-Type": content_type},
+            "cookies": []}
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    # API Gateway sends this function only its two routes: GET and POST /webhooks/{platform}
+    platform = (event.get("pathParameters") or {}).get("platform", "")
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    try:
+        if event["requestContext"]["http"]["method"] == "GET":
+            return answer_challenge(platform, event.get("queryStringParameters") or {})
+        return receive_delivery(platform, headers, raw_body(event))
+    except HttpError as error:
+        return _answer(error.status, _json({"statusCode": error.status, "message": str(error)}))
