@@ -1,0 +1,61 @@
+"""What each handler imports at its cold start: only what its own work needs (issue 13). Every module imported is
+paid for by the first request after a scale-out; the webhook's is a platform's delivery waiting. Each check imports
+the handler in a fresh interpreter, as Lambda does, and lists what got loaded."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[3]
+HANDLERS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
+ADAPTERS = ("socialcare.platforms.generic", "socialcare.platforms.meta", "socialcare.platforms.x",
+            "socialcare.platforms.x_poll", "socialcare.platforms.google_reviews")
+POSTING = ("google", "requests_oauthlib", "oauthlib")  # Google's client and its crypto; X's OAuth 1.0a signing
+# The webhook verifies, parses and enqueues: nothing of storage, posting, tracing, routing frameworks or validation.
+NOT_IN_THE_WEBHOOK = (*ADAPTERS, *POSTING, "socialcare.platforms.sandbox", "socialcare.platforms.outbound_http",
+                      "socialcare.storage", "socialcare.cases", "socialcare.care", "pynamodb", "requests", "pydantic",
+                      "aws_xray_sdk", "aws_lambda_powertools.event_handler",
+                      "aws_lambda_powertools.utilities.parameters", "aws_lambda_powertools.utilities.idempotency")
+POLLERS = {"poll_x": "socialcare.platforms.x_poll", "poll_google_reviews": "socialcare.platforms.google_reviews"}
+
+
+def loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `code`."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers/domain'}"}
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
+                            check=True)
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def under(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+def test_the_webhook_handler_imports_no_adapter_nor_anything_of_storage_posting_or_tracing():
+    assert under(loaded_after("import functions.receive_webhook.app"), NOT_IN_THE_WEBHOOK) == []
+
+
+def test_a_generic_delivery_loads_the_generic_adapter_and_no_other_platform():
+    modules = loaded_after("from socialcare import platforms\nplatforms.inbound('generic')")
+    assert "socialcare.platforms.generic" in modules
+    assert under(modules, (*POSTING, *(a for a in ADAPTERS if not a.endswith(".generic")))) == []
+
+
+@pytest.mark.parametrize("platform, adapter", [("x", "socialcare.platforms.x"), ("meta", "socialcare.platforms.meta")])
+def test_reading_a_platform_loads_its_adapter_and_nothing_of_google_or_of_posting_as_the_brand(platform, adapter):
+    modules = loaded_after(f"from socialcare import platforms\nplatforms.inbound({platform!r})")
+    assert adapter in modules
+    assert under(modules, POSTING) == []
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_a_handler_loads_a_platform_adapter_only_if_it_polls_that_platform(handler):
+    modules = loaded_after(f"import functions.{handler}.app")
+    expected = [POLLERS[handler]] if handler in POLLERS else []
+    assert [a for a in under(modules, ADAPTERS) if a != "socialcare.platforms.x" or handler != "poll_x"] == expected
+    if handler != "poll_google_reviews":
+        assert under(modules, ("google",)) == []
