@@ -34,10 +34,16 @@ _WITHOUT_OWN_CHANNEL = {
 }
 
 
+# The names this package used to import eagerly, still there for whoever reads them (`platforms.XPlatform`), each
+# imported when first read.
+_LAZY_NAMES = {"Platform": "socialcare.platforms.base:Platform",
+               "GenericWebhookPlatform": _ADAPTERS["generic"], "MetaPlatform": _ADAPTERS["meta"],
+               "XPlatform": _ADAPTERS["x"], "GoogleReviewsPlatform": _POLLED["google"], "SandboxPlatform": _SANDBOX}
+
+
 def __getattr__(name: str):
-    """`platforms.Platform` (the interface) without importing base.py with the package."""
-    if name == "Platform":
-        return _load("socialcare.platforms.base:Platform")
+    if name in _LAZY_NAMES:
+        return _load(_LAZY_NAMES[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
