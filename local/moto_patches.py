@@ -207,6 +207,159 @@ def _requests_are_atomic() -> None:
     BotocoreStubber.process_request = process_request
 
 
+def _an_execution_reuses_its_parsed_definition() -> None:
+    """Every execution lexes and parses the whole ASL definition again with moto's ANTLR parser (pure Python): about
+    0.4 s of CPU per case for our state machine, more than the rest of opening the case. The parse tree depends on the
+    definition's text alone and is only read afterwards, so it is kept per definition; each execution still builds
+    its own program from it (moto's Preprocessor), so no evaluation state is shared between executions."""
+    from functools import lru_cache
+
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (
+        AmazonStateLanguageParser,
+        ASLParserException,
+        SyntaxErrorListener,
+    )
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    @lru_cache(maxsize=32)
+    def parse_tree(definition: str):
+        from antlr4 import CommonTokenStream, InputStream
+
+        from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+        from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+        listener = SyntaxErrorListener()
+        parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+        parser.removeErrorListeners()
+        parser.addErrorListener(listener)
+        tree = parser.state_machine()
+        if listener.errors:
+            raise ASLParserException(errors=listener.errors)
+        return tree
+
+    def entrypoint(self):  # moto 5.2.5: AmazonStateLanguageParser.parse(definition)[0]
+        return Preprocessor().visit(parse_tree(self._evaluation_details.state_machine_details.definition))
+
+    assert AmazonStateLanguageParser.parse  # the function this one stands for, in the version checked
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint
+
+
+def _a_query_reads_its_partition() -> None:
+    """moto's Table.query starts from all_items(): every item of the table, sorted, for every query (and then
+    filters on the hash key). A query on a table of n items costs O(n log n), so everything that queries (a case's
+    timeline, an author's cases, the open-cases index) slows as the tables grow. Here, during a query, all_items()
+    gives only the candidates: the partition's items for a table query, the items whose index hash key matches for an
+    index query (one pass, no sort). moto's query then checks, sorts, pages and filters them exactly as before, so the
+    results and their order do not change; AWS reads a partition, not the table."""
+    from moto.dynamodb.models.table import Table
+    original_query, original_all_items = Table.query, Table.all_items
+    scope = threading.local()
+
+    def all_items(self):
+        wanted = getattr(scope, "wanted", None)
+        if wanted is None or wanted[0] is not self:
+            return original_all_items(self)
+        _, hash_key, conditions = wanted
+        if conditions is None:  # a table query: one partition
+            partition = self.items.get(hash_key)
+            if partition is None:
+                return []
+            return list(partition.values()) if self.range_key_attr else [partition]
+        items = []
+        for partition in self.items.values():
+            for item in (partition.values() if self.range_key_attr else (partition,)):
+                if all(item.attrs.get(name) is not None and item.attrs[name] == value for name, value in conditions):
+                    items.append(item)
+        return items
+
+    def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+              projection_expressions, index_name=None, *args, hash_key_conditions=None, **kwargs):
+        if index_name:
+            scope.wanted = (self, None, list(hash_key_conditions)) if hash_key_conditions else None
+        else:
+            scope.wanted = (self, hash_key, None) if hash_key is not None else None
+        try:
+            return original_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                                  scan_index_forward, projection_expressions, index_name, *args,
+                                  hash_key_conditions=hash_key_conditions, **kwargs)
+        finally:
+            scope.wanted = None
+
+    Table.all_items = all_items
+    Table.query = query
+
+
+def _a_transaction_keeps_only_what_it_touches() -> None:
+    """moto's TransactWriteItems deep-copies every table it writes to before it starts (to roll back if an action
+    fails): O(table) per transaction, so opening a case gets slower with every case stored. Here the items the
+    transaction names are copied instead, and put back if it fails; the tables' own deep copy is skipped during the
+    call (the rollback then restores the same table object). All or nothing, as before and as on AWS."""
+
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+    original = DynamoDBBackend.transact_write_items
+    scope = threading.local()
+
+    class Copy:
+        """moto.dynamodb.models' `copy`, but a table is not copied while a transaction has copied its items."""
+
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, memo=None):
+            if isinstance(value, Table) and getattr(scope, "items_kept", False):
+                return value
+            return copy.deepcopy(value, memo)
+
+    def keys(self, transact_items):
+        for action in transact_items:
+            (op,) = action.values()
+            table = self.tables[op["TableName"]]
+            key = op["Item"] if "Item" in op else op["Key"]
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            yield table, hash_value, range_value
+
+    def stored(table, hash_value, range_value):
+        partition = table.items.get(hash_value)
+        if table.range_key_attr is None or partition is None:
+            return partition
+        return partition.get(range_value)
+
+    def restore(table, hash_value, range_value, item) -> None:
+        if table.range_key_attr is None:
+            if item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        elif item is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = item
+
+    def transact_write_items(self, transact_items):
+        try:
+            before = [(table, hash_value, range_value, copy.deepcopy(stored(table, hash_value, range_value)))
+                      for table, hash_value, range_value in keys(self, transact_items)]
+        except Exception:  # a malformed request: moto's own code answers it as it did
+            return original(self, transact_items)
+        scope.items_kept = True
+        try:
+            return original(self, transact_items)
+        except BaseException:
+            for table, hash_value, range_value, item in reversed(before):
+                restore(table, hash_value, range_value, item)
+            raise
+        finally:
+            scope.items_kept = False
+
+    dynamodb_models.copy = Copy()
+    DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def apply_all() -> None:
     global _applied
     if _applied:
@@ -219,4 +372,7 @@ def apply_all() -> None:
     _timed_out_tokens_are_refused()
     _a_timeout_and_an_answer_never_both_win()
     _requests_are_atomic()
+    _an_execution_reuses_its_parsed_definition()
+    _a_query_reads_its_partition()
+    _a_transaction_keeps_only_what_it_touches()
     _applied = True
