@@ -360,6 +360,69 @@ def _a_transaction_keeps_only_what_it_touches() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
+def _a_task_reuses_its_lambda_client() -> None:
+    """moto's interpreter builds a new boto3 client for every Lambda task it runs (botocore's client creation: a few
+    ms of CPU, and one more client object each time). Clients are thread-safe and these ones carry no per-execution
+    state (fixed fake credentials, no retries), so one per region and endpoint serves every task."""
+    from functools import lru_cache
+
+    from moto.core.models import botocore_stubber
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    original = lambda_eval_utils.boto_client_for
+
+    @lru_cache(maxsize=16)
+    def cached(region, service, intercepting):
+        return original(region=region, service=service)
+
+    def boto_client_for(region, service, state_credentials=None):
+        return cached(region, service, botocore_stubber.enabled)
+
+    lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def _items_serialize_as_they_are() -> None:
+    """moto's response serializer fills each AttributeValue of each item it returns member by member, trying every
+    alias of all ten members (S, N, B, M, L...) on the stored value: about 1.5 ms of CPU per returned item of 30
+    attributes, so GET /cases?limit=500 spent seconds in moto's serializer alone, and every read of a case paid it.
+    An AttributeValue is stored in moto as its wire form already (a dict with one member), so it is written out as it
+    is here, with moto's own base64 for binary values: the same JSON, without the search."""
+    from moto.core.serialize import BaseJSONSerializer
+    original = BaseJSONSerializer._serialize_type_structure
+
+    def attribute_value(serializer, value: dict) -> dict:
+        wire = {}
+        for member, member_value in value.items():
+            if member_value is None:
+                continue
+            if member == "M":
+                wire[member] = {name: attribute_value(serializer, item) for name, item in member_value.items()}
+            elif member == "L":
+                wire[member] = [attribute_value(serializer, item) for item in member_value]
+            elif member == "B":
+                wire[member] = serializer._base64(member_value)
+            elif member == "BS":
+                wire[member] = [serializer._base64(item) for item in member_value]
+            elif member in ("SS", "NS"):
+                wire[member] = [str(item) for item in member_value]
+            elif member in ("S", "N"):
+                wire[member] = str(member_value)
+            elif member in ("BOOL", "NULL"):
+                wire[member] = bool(member_value)
+            else:  # a member this code does not know: moto's own way
+                return None
+        return wire
+
+    def serialize_type_structure(self, serialized, value, shape, key):
+        if key and shape.name == "AttributeValue" and isinstance(value, dict):
+            wire = attribute_value(self, value)
+            if wire is not None:
+                self._default_serialize(serialized, wire, shape, key)
+                return
+        original(self, serialized, value, shape, key)
+
+    BaseJSONSerializer._serialize_type_structure = serialize_type_structure
+
+
 def apply_all() -> None:
     global _applied
     if _applied:
@@ -375,4 +438,6 @@ def apply_all() -> None:
     _an_execution_reuses_its_parsed_definition()
     _a_query_reads_its_partition()
     _a_transaction_keeps_only_what_it_touches()
+    _a_task_reuses_its_lambda_client()
+    _items_serialize_as_they_are()
     _applied = True

@@ -1,0 +1,102 @@
+"""The moto patches that make the local cloud fast keep DynamoDB's answers as they were: a query reads only its
+partition (or the index's matching items) yet pages and orders as before; a failed transaction still leaves nothing
+written; items come back with every attribute type intact."""
+from __future__ import annotations
+
+import base64
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local import moto_patches
+
+
+@pytest.fixture
+def dynamodb():
+    moto_patches.apply_all()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "g", "d")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                   {"AttributeName": "d", "KeyType": "RANGE"}]}])
+        yield client
+
+
+def _put(client, pk: str, sk: str, **attributes) -> None:
+    client.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": sk},
+                                         **{k: {"S": v} for k, v in attributes.items()}})
+
+
+def _keys(items: list[dict]) -> list[tuple[str, str]]:
+    return [(item["pk"]["S"], item["sk"]["S"]) for item in items]
+
+
+def test_a_table_query_reads_its_partition_in_order_and_pages(dynamodb):
+    for pk in ("a", "b", "c"):
+        for n in (3, 1, 2):
+            _put(dynamodb, pk, f"s{n}")
+    first = dynamodb.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={
+        ":p": {"S": "b"}}, Limit=2)
+    rest = dynamodb.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={
+        ":p": {"S": "b"}}, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert _keys(first["Items"]) + _keys(rest["Items"]) == [("b", "s1"), ("b", "s2"), ("b", "s3")]
+    backwards = dynamodb.query(TableName="t", KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                               ExpressionAttributeValues={":p": {"S": "c"}, ":s": {"S": "s"}}, ScanIndexForward=False)
+    assert _keys(backwards["Items"]) == [("c", "s3"), ("c", "s2"), ("c", "s1")]
+    assert dynamodb.query(TableName="t", KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "nobody"}})["Items"] == []
+
+
+def test_an_index_query_finds_only_its_hash_key_sorted_and_paged(dynamodb):
+    for n in range(6):
+        _put(dynamodb, f"case-{n}", "CASE", g="OPEN" if n % 2 else "CLOSED", d=f"2026-01-0{9 - n}")
+    _put(dynamodb, "case-x", "CASE", d="2026-01-01")  # no index hash key: not in the index
+    first = dynamodb.query(TableName="t", IndexName="by_g", KeyConditionExpression="g = :g",
+                           ExpressionAttributeValues={":g": {"S": "OPEN"}}, Limit=2)
+    rest = dynamodb.query(TableName="t", IndexName="by_g", KeyConditionExpression="g = :g",
+                          ExpressionAttributeValues={":g": {"S": "OPEN"}}, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert [item["pk"]["S"] for item in first["Items"] + rest["Items"]] == ["case-5", "case-3", "case-1"]
+    assert dynamodb.scan(TableName="t")["Count"] == 7  # a scan still reads the whole table
+
+
+def test_a_failed_transaction_leaves_nothing_written(dynamodb):
+    _put(dynamodb, "a", "CASE", g="OPEN", d="1")
+    _put(dynamodb, "z", "CASE")
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "t", "Item": {"pk": {"S": "new"}, "sk": {"S": "CASE"}}}},
+            {"Update": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "CASE"}},
+                        "UpdateExpression": "SET g = :c", "ExpressionAttributeValues": {":c": {"S": "CLOSED"}}}},
+            {"Put": {"TableName": "t", "Item": {"pk": {"S": "a"}, "sk": {"S": "PTR"}}}},
+            {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "z"}, "sk": {"S": "CASE"}},
+                                "ConditionExpression": "attribute_not_exists(pk)"}},
+        ])
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert _keys(dynamodb.scan(TableName="t")["Items"]) == [("a", "CASE"), ("z", "CASE")]
+    assert dynamodb.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "CASE"}})["Item"]["g"] == {"S": "OPEN"}
+    dynamodb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "t", "Item": {"pk": {"S": "new"}, "sk": {"S": "CASE"}}}},
+        {"Delete": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "CASE"}}}}])
+    assert _keys(dynamodb.scan(TableName="t")["Items"]) == [("new", "CASE"), ("z", "CASE")]
+
+
+def test_items_come_back_with_every_attribute_type(dynamodb):
+    item = {"pk": {"S": "a"}, "sk": {"S": "CASE"}, "n": {"N": "12.5"}, "b": {"B": b"\x00\xffbytes"},
+            "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"one", b"two"]},
+            "yes": {"BOOL": True}, "no": {"BOOL": False}, "nothing": {"NULL": True}, "empty": {"S": ""},
+            "m": {"M": {"inner": {"L": [{"S": "deep"}, {"N": "3"}, {"M": {}}, {"B": b"\x01"}]}}}, "l": {"L": []}}
+    dynamodb.put_item(TableName="t", Item=item)
+    got = dynamodb.get_item(TableName="t", Key={"pk": {"S": "a"}, "sk": {"S": "CASE"}})["Item"]
+    assert got == item
+    queried = dynamodb.query(TableName="t", KeyConditionExpression="pk = :p",
+                             ExpressionAttributeValues={":p": {"S": "a"}})["Items"]
+    assert queried == [item]
+    raw = boto3.client("dynamodb", region_name="us-east-1")
+    assert base64.b64decode(base64.b64encode(got["b"]["B"])) == b"\x00\xffbytes"
+    assert raw.describe_table(TableName="t")["Table"]["TableName"] == "t"  # other shapes: moto's serializer
