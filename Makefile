@@ -1,4 +1,4 @@
-# make demo | make test | make serve | make bench | make lint | make build | make lock | make tone-model
+# make demo | make test | make serve | make bench | make bench-burst | make lint | make build | make lock | make tone-model
 # Python 3.13 is found as a newcomer has it (build/find-python313): python3.13 on PATH, else pyenv's highest 3.13.x,
 # else `uv python find 3.13`. Override with `make PYTHON_313=/path/to/python3.13`.
 PYTHON_313 := $(shell build/find-python313)
@@ -16,7 +16,7 @@ export PYTHONTZPATH :=
 
 need-python = @test -n "$(PYTHON_313)" || { echo "Python 3.13 not found. Install Python 3.13: pyenv install 3.13, or uv python install 3.13, or your OS package (python3.13); then run make again." >&2; exit 1; }
 
-.PHONY: setup demo test serve bench lint validate statelint transform build lock clean tone-model
+.PHONY: setup demo test serve bench bench-burst lint validate statelint transform build lock clean tone-model
 
 # Locked with hashes (make lock): the dev venv gets exactly the layer's versions plus the tools.
 $(VENV)/.installed: requirements-dev.txt
@@ -38,6 +38,10 @@ serve: setup
 
 bench: setup
 	$(PY) -m bench.run
+
+# BURST_MENTIONS (default 10000) and BURST_AUTHORS (default a fifth of it) size it.
+bench-burst: setup
+	$(PY) -W ignore -m bench.burst
 
 statelint: setup
 	$(PY) -m local.asl_check

@@ -21,6 +21,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,7 @@ from local.template import ROOT, load_template, resources_of_type
 os.environ.update(local_environment())  # before socialcare reads its settings and table names
 
 import boto3  # noqa: E402
+import botocore.client  # noqa: E402
 
 from socialcare.platforms.generic import sign  # noqa: E402
 
@@ -167,25 +169,77 @@ def ingest_traffic(deliveries: int = 15) -> list[list[dict]]:
 
 class IngestTimer:
     """Wall time of each mention's ingest, by outcome (opened, attached, duplicate...), timed around the ingest
-    handler's call into the layer. Opening a case also starts an execution on moto, whose interpreter threads share
-    this process's GIL, so an opened case's figure includes some of that."""
+    handler's call into the layer, and the AWS calls that ingest made (in its own thread: not the execution's). Opening
+    a case also starts an execution on moto, whose interpreter threads share this process's GIL, so an opened case's
+    figure includes some of that."""
 
     def __init__(self):
         self.milliseconds: dict[str, list[float]] = {}
+        self.calls: dict[str, list[Counter]] = {}  # outcome -> for each mention, its calls by "service.Operation"
+        self.capacity: dict[str, list[Counter]] = {}  # outcome -> for each mention, {"read": RCU, "write": WCU}
         self._handler_module = importlib.import_module("functions.ingest_mentions.app")  # the cloud's, once started
         self._original = self._handler_module.ingest_mention
+        self._original_call = botocore.client.BaseClient._make_api_call
+        self._current = threading.local()
 
     def __enter__(self) -> "IngestTimer":
         def timed(*args, **kwargs):
+            self._current.calls, self._current.capacity = Counter(), Counter()
             started = time.perf_counter()
-            outcome = self._original(*args, **kwargs)
+            try:
+                outcome = self._original(*args, **kwargs)
+            finally:
+                calls, capacity = self._current.calls, self._current.capacity
+                self._current.calls = None
             self.milliseconds.setdefault(outcome.outcome, []).append((time.perf_counter() - started) * 1000)
+            self.calls.setdefault(outcome.outcome, []).append(calls)
+            self.capacity.setdefault(outcome.outcome, []).append(capacity)
             return outcome
+
+        timer, original_call = self, self._original_call
+
+        def counted(client, operation_name, api_params):
+            calls = getattr(timer._current, "calls", None)
+            if calls is None:
+                return original_call(client, operation_name, api_params)
+            service = client.meta.service_model.service_name
+            calls[f"{service}.{operation_name}"] += 1
+            if service != "dynamodb":
+                return original_call(client, operation_name, api_params)
+            response: dict = {}
+            try:  # a write refused on its condition consumes its units too
+                response = original_call(client, operation_name, api_params)
+                return response
+            finally:
+                kind, units = capacity_units(operation_name, api_params, response)
+                timer._current.capacity[kind] += units
+
         self._handler_module.ingest_mention = timed
+        botocore.client.BaseClient._make_api_call = counted
         return self
 
     def __exit__(self, *exc) -> None:
         self._handler_module.ingest_mention = self._original
+        botocore.client.BaseClient._make_api_call = self._original_call
+
+
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def capacity_units(operation: str, params: dict, response: dict) -> tuple[str, float]:
+    """DynamoDB's capacity units for one call, by AWS's rules on on-demand tables with every item under 1 KB (ours
+    are): a write 1 WCU an item (2 in a transaction), refused on its condition or not; a read 1 RCU per 4 KB read
+    strongly consistent, half that eventually consistent, at least one unit a call even when nothing is found. (moto's
+    own ConsumedCapacity is a fixed number per call, so it is not asked for.)"""
+    if operation in WRITES:
+        if operation == "TransactWriteItems":
+            return "write", 2.0 * len(params["TransactItems"])
+        if operation == "BatchWriteItem":
+            return "write", float(sum(len(requests) for requests in params["RequestItems"].values()))
+        return "write", 1.0
+    size = len(json.dumps(response.get("Items") or response.get("Item") or {}))  # roughly the items' bytes
+    units = max(1, -(-size // 4096))
+    return "read", units if params.get("ConsistentRead") else units / 2
 
 
 def stored_outcomes(cloud: LocalCloud) -> dict:
@@ -220,6 +274,7 @@ def ingest_run(cloud: LocalCloud, traffic: list[list[dict]]) -> dict:
     return {"sent": len(sent), "distinct": len({m["id"] for m in sent}),
             "authors": len({m["author"]["id"] for m in sent}),
             "delivered": delivered, "seconds": seconds, "milliseconds_by_outcome": by_outcome.milliseconds,
+            "calls_by_outcome": by_outcome.calls, "capacity_by_outcome": by_outcome.capacity,
             "after_first": after_first,
             "redelivered": redelivered, "redelivery_seconds": redelivery_seconds,
             "after_redelivery": stored_outcomes(cloud)}
@@ -420,6 +475,18 @@ def report_ingest() -> None:
     for outcome in sorted(by_outcome, key=lambda name: OUTCOME_ORDER.index(name) if name in OUTCOME_ORDER else 9):
         timings = by_outcome[outcome]
         row(f"  mean per {outcome} mention", f"{statistics.mean(timings):8.1f} ms  (n={len(timings)})")
+    print("   AWS calls an ingest makes, per mention (mean; the execution's own calls are not counted here):")
+    scans = 0
+    for outcome in sorted(by_outcome, key=lambda name: OUTCOME_ORDER.index(name) if name in OUTCOME_ORDER else 9):
+        calls, capacity = ingest["calls_by_outcome"][outcome], ingest["capacity_by_outcome"][outcome]
+        total = sum(calls, Counter())
+        scans += sum(count for name, count in total.items() if name.endswith((".Scan", ".ParallelScan")))
+        per = ", ".join(f"{name.split('.', 1)[1] if name.startswith('dynamodb.') else name} "
+                        f"{count / len(calls):.1f}" for name, count in total.most_common())
+        row(f"  {outcome}: {sum(total.values()) / len(calls):.1f} calls", per)
+        row("", f"DynamoDB {sum(c['read'] for c in capacity) / len(capacity):.1f} RCU, "
+            f"{sum(c['write'] for c in capacity) / len(capacity):.1f} WCU")
+    row("Scan on any ingest path", "none" if scans == 0 else f"{scans} SCANS")
     print("   What the tables hold afterwards:")
     outcomes = first["outcomes"]
     row("cases opened (mentions table: opened)", f"{outcomes['opened']:6d}")
