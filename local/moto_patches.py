@@ -285,8 +285,16 @@ def _a_query_reads_its_partition() -> None:
         finally:
             scope.wanted = None
 
+    def sorted_items(self, hash_key_attrs, range_key_attrs, items):
+        """moto 5.2.5's sort by the key attributes, comparing their values once cast rather than DynamoType against
+        DynamoType (which casts both at each comparison): the same order (a key attribute has one type)."""
+        attributes = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        items.sort(key=lambda item: tuple(item.attrs[name].cast_value for name in attributes))
+        return items
+
     Table.all_items = all_items
     Table.query = query
+    Table.sorted_items = sorted_items
 
 
 def _a_transaction_keeps_only_what_it_touches() -> None:
