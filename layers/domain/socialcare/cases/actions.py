@@ -45,6 +45,13 @@ class ResolveBody(_Body):
     publicNote: Text = Field(min_length=PUBLIC_TEXT_MINIMUM, max_length=PUBLIC_TEXT_LIMIT)
 
 
+def _empty_or_long_enough(text: str, what: str, empty_means: str) -> str:
+    """An optional public text: empty (then `empty_means` is posted instead), or long enough to answer someone."""
+    if 0 < len(text) < PUBLIC_TEXT_MINIMUM:
+        raise ValueError(f"{what} needs at least {PUBLIC_TEXT_MINIMUM} characters (or none: {empty_means})")
+    return text
+
+
 class FollowUpBody(_Body):
     # empty: the public note of the resolution
     replyText: Text = Field(default="", max_length=PUBLIC_TEXT_LIMIT)
@@ -52,9 +59,7 @@ class FollowUpBody(_Body):
     @field_validator("replyText")
     @classmethod
     def _empty_or_a_reply(cls, text: str) -> str:
-        if 0 < len(text) < PUBLIC_TEXT_MINIMUM:
-            raise ValueError(f"a reply needs at least {PUBLIC_TEXT_MINIMUM} characters (or none: the public note)")
-        return text
+        return _empty_or_long_enough(text, "a reply", "the public note")
 
 
 class DismissBody(_Body):
@@ -69,9 +74,7 @@ class StatementBody(_Body):
     @field_validator("text")
     @classmethod
     def _empty_or_a_statement(cls, text: str) -> str:
-        if 0 < len(text) < PUBLIC_TEXT_MINIMUM:
-            raise ValueError(f"a statement needs at least {PUBLIC_TEXT_MINIMUM} characters (or none: the draft)")
-        return text
+        return _empty_or_long_enough(text, "a statement", "the draft")
 
 
 class ResolveIncidentBody(_Body):
