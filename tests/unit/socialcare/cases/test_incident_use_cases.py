@@ -4,6 +4,7 @@ channel, resolving with follow-ups), on the tables of template.yaml in moto. Pos
 them."""
 import time
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -202,8 +203,7 @@ def test_the_follow_up_quotes_nothing_of_theirs_when_that_would_be_too_long_for_
 
 
 def test_with_the_policy_switch_each_open_case_gets_its_follow_up_posted_once(incident, repo, monkeypatch):
-    switched = policy().model_copy(update={"pile_on": policy().pile_on.model_copy(
-        update={"resolve_follow_ups": "post"})})
+    switched = replace(policy(), pile_on=replace(policy().pile_on, resolve_follow_ups="post"))
     monkeypatch.setattr(incidents, "policy", lambda: switched)
     result = incidents.resolve(incident, "the app is back up", "lead")
     assert [(f["caseId"], f["state"]) for f in result["followUps"]] == [
