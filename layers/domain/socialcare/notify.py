@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import boto3
-
+from socialcare import aws
 from socialcare.cases.lifecycle import NOTIFIED_TEAM
 from socialcare.config import settings
 
 
 @lru_cache
 def _sns():
-    return boto3.client("sns")
+    return aws.client("sns")
 
 
 def _publish(topic_arn: str, subject: str, message: dict, attributes: dict[str, str | int]) -> str:

@@ -5,8 +5,7 @@ import json
 from dataclasses import replace
 from functools import lru_cache
 
-import boto3
-
+from socialcare import aws
 from socialcare.config import settings
 from socialcare.models import Mention
 
@@ -18,7 +17,7 @@ TRUNCATION_MARK = " […] (cut to fit the queue; the whole post is at its url)"
 
 @lru_cache
 def _sqs():
-    return boto3.client("sqs")
+    return aws.client("sqs")
 
 
 def enqueue(mentions: list[Mention]) -> int:

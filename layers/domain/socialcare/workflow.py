@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import boto3
 from botocore.exceptions import ClientError
 
+from socialcare import aws
 from socialcare.config import settings
 from socialcare.errors import InvalidCaseTransitionError, WaitTimedOutError
 from socialcare.models import is_valid_execution_name
@@ -17,7 +17,7 @@ _STALE_TOKEN_ERRORS = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
 
 @lru_cache
 def _sfn():
-    return boto3.client("stepfunctions")
+    return aws.client("stepfunctions")
 
 
 def start_case(case_id: str, platform: str, visibility: str) -> str:

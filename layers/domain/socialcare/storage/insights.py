@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import boto3
 from botocore.config import Config
 
+from socialcare import aws
 from socialcare.config import settings
 
 
 @lru_cache
 def _s3():
-    return boto3.client("s3", config=Config(signature_version="s3v4"))  # SigV4: a link may last 7 days
+    return aws.client("s3", config=Config(signature_version="s3v4"))  # SigV4: a link may last 7 days
 
 
 def put(key: str, body: str, content_type: str) -> None:
