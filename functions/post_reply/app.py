@@ -3,6 +3,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.care import guardrails
 from socialcare.cases import service
 from socialcare.idempotency import once_per_case_and_kind, persistence
 from socialcare.observability import CASE_ID_PATH, annotate_case
@@ -10,6 +11,7 @@ from socialcare.care.policy import policy
 
 logger = Logger()
 tracer = Tracer()
+guardrails.patterns()  # every invocation checks the text it sends: the rules compile at the cold start
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 
 

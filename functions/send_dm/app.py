@@ -4,12 +4,14 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.idempotency import idempotent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.care import guardrails
 from socialcare.cases import service
 from socialcare.idempotency import once_per_case_and_kind, persistence
 from socialcare.observability import CASE_ID_PATH, annotate_case
 
 logger = Logger()
 tracer = Tracer()
+guardrails.patterns()  # every invocation checks the text it sends: the rules compile at the cold start
 
 
 @logger.inject_lambda_context(correlation_id_path=CASE_ID_PATH)  # every log line names the case

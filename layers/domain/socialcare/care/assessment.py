@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from socialcare.cases.lifecycle import PRIORITIES
 from socialcare.models import Mention
 from socialcare.care.policy import Policy
 
 # Kinds that address the brand; the others (a hashtag, a keyword found by search) only name it.
 DIRECT_KINDS = frozenset({"mention", "reply", "quote", "comment", "review", "dm"})
-PRIORITIES = ("urgent", "high", "normal", "low")
 INTENTS = ("complaint", "question", "praise", "other")
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from socialcare.care.assessment import Assessment
-from socialcare.models import Mention
+if TYPE_CHECKING:  # the incident follow-ups of the steps need no assessment
+    from socialcare.care.assessment import Assessment
+    from socialcare.models import Mention
 
 MAX_PROBLEM_CHARACTERS = 120  # the rest of a draft is at most 150 characters: together inside X's 280
 _NOISE = re.compile(r"(?:https?://\S+|[@#][\w.]+)")

@@ -22,28 +22,43 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from socialcare.care import reply_phrases as phrases
+from functools import lru_cache
+from types import SimpleNamespace
+
 from socialcare.care.policy import Guardrails
 from socialcare.care.tone_model import tone_model
 
 _FLAGS = re.IGNORECASE
-_ASKING = re.compile(rf"\b(?:{phrases.ASKING})\b", _FLAGS)
-_NOT_A_REQUEST = re.compile(phrases.NOT_A_REQUEST_BEFORE, _FLAGS)
-_ASKING_FOR_IT = re.compile(phrases.ASKING_FOR_IT, _FLAGS)
-_IN_PUBLIC = re.compile(phrases.IN_PUBLIC, _FLAGS)
-_PRIVATELY = re.compile(phrases.PRIVATELY, _FLAGS)
 _INVITES_PRIVATE_MESSAGE = re.compile(r"\b(?:dm|dms|direct message|private message|pm|message us)\b", _FLAGS)
-_PHONE_REDIRECT = re.compile("|".join(phrases.PHONE_REDIRECT), _FLAGS)
-_PHONE_NOT_A_REDIRECT = re.compile(phrases.PHONE_NOT_A_REDIRECT_BEFORE, _FLAGS)
-_PHONE_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d(?!\w)")
-_CHANNEL_REDIRECT = re.compile("|".join(phrases.CHANNEL_REDIRECT), _FLAGS)
-_TONE = re.compile("|".join(phrases.TONE), _FLAGS)
-_LAUGHING = re.compile("|".join(phrases.LAUGHING), _FLAGS)
 # A sentence ends at ! or ?, at a line break, or at a full stop before a capital ("order no. please" goes on)
 _SENTENCE_BREAK = re.compile(r"(?<=[!?])\s+|(?<=\.)\s+(?=[A-Z\"'(\d])|\n+")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _DETAIL_WORDS = re.compile(r"\S*[\d@]\S*")
 _WORDS = re.compile(r"[a-z0-9']+")
+
+
+@lru_cache
+def patterns() -> SimpleNamespace:
+    """The rules' phrases as regular expressions, compiled once per process (about a tenth of a step's cold start:
+    the lists are long). A function that checks replies calls this at its cold start; the steps that never check one
+    (enter, notify, escalate, close: they compare a mention with our replies at most) never compile them."""
+    from socialcare.care import reply_phrases as phrases
+    return SimpleNamespace(
+        asking=re.compile(rf"\b(?:{phrases.ASKING})\b", _FLAGS),
+        not_a_request=re.compile(phrases.NOT_A_REQUEST_BEFORE, _FLAGS),
+        asking_for_it=re.compile(phrases.ASKING_FOR_IT, _FLAGS),
+        in_public=re.compile(phrases.IN_PUBLIC, _FLAGS),
+        privately=re.compile(phrases.PRIVATELY, _FLAGS),
+        phone_redirect=re.compile("|".join(phrases.PHONE_REDIRECT), _FLAGS),
+        phone_not_a_redirect=re.compile(phrases.PHONE_NOT_A_REDIRECT_BEFORE, _FLAGS),
+        phone_number=re.compile(r"(?<![\w/])\+?\d[\d\s().-]{7,}\d(?!\w)"),
+        channel_redirect=re.compile("|".join(phrases.CHANNEL_REDIRECT), _FLAGS),
+        tone=re.compile("|".join(phrases.TONE), _FLAGS),
+        laughing=re.compile("|".join(phrases.LAUGHING), _FLAGS),
+        personal_data=[rf"\b(?:{d})(?![a-z])" for d in phrases.PERSONAL_DATA],
+    )
+
+
 ASKING_WINDOW = 60  # characters between the asking word and the data it asks for
 
 
@@ -116,18 +131,18 @@ def _extra(words: list[str]) -> str:
 
 def _personal_data_requests(text: str, rules: Guardrails) -> list[Rejection]:
     """A sentence that asks for personal data, unless it asks for it privately only ("DM us your order number")."""
-    data = re.compile("|".join([*(rf"\b(?:{d})(?![a-z])" for d in phrases.PERSONAL_DATA),
-                                *filter(None, [_extra(rules.extra_personal_data_words)])]), _FLAGS)
+    p = patterns()
+    data = re.compile("|".join([*p.personal_data, *filter(None, [_extra(rules.extra_personal_data_words)])]), _FLAGS)
     found, named_before = [], False
     for sentence in _sentences(text):
-        in_public = bool(_IN_PUBLIC.search(sentence))
-        if in_public or not _PRIVATELY.search(sentence):
-            for asking in _ASKING.finditer(sentence):
-                if _NOT_A_REQUEST.search(sentence[max(0, asking.start() - 16):asking.start()]):
+        in_public = bool(p.in_public.search(sentence))
+        if in_public or not p.privately.search(sentence):
+            for asking in p.asking.finditer(sentence):
+                if p.not_a_request.search(sentence[max(0, asking.start() - 16):asking.start()]):
                     continue  # "never share your card number", "we'll confirm your order number", "your comment"
                 asked = data.search(sentence, asking.start(), asking.end() + ASKING_WINDOW)
                 if asked is None and named_before and in_public:  # "...your order number. Please post it here."
-                    asked = _ASKING_FOR_IT.match(sentence, asking.end())
+                    asked = p.asking_for_it.match(sentence, asking.end())
                 if asked:
                     found.append(Rejection("personal data in public", sentence[asking.start():asked.end()].strip(),
                                            "never ask for contact or account details in public; invite a private "
@@ -138,18 +153,20 @@ def _personal_data_requests(text: str, rules: Guardrails) -> list[Rejection]:
 
 
 def _phone_redirects(text: str) -> list[Rejection]:
+    p = patterns()
     found = [Rejection("phone redirect", match.group(0).strip(),
                        "do not send the customer to a phone line; offer a private message and let them choose")
-             for match in _PHONE_REDIRECT.finditer(text)
-             if not _PHONE_NOT_A_REDIRECT.search(text[max(0, match.start() - 16):match.start()])]
+             for match in p.phone_redirect.finditer(text)
+             if not p.phone_not_a_redirect.search(text[max(0, match.start() - 16):match.start()])]
     found += [Rejection("phone redirect", match.group(0).strip(), "no phone numbers in a reply")
-              for match in _PHONE_NUMBER.finditer(text)]
+              for match in p.phone_number.finditer(text)]
     return found
 
 
 def _channel_redirects(text: str, rules: Guardrails) -> list[Rejection]:
     extra = _extra(rules.extra_channel_redirect_words)
-    pattern = re.compile(f"{_CHANNEL_REDIRECT.pattern}|{extra}", _FLAGS) if extra else _CHANNEL_REDIRECT
+    redirect = patterns().channel_redirect
+    pattern = re.compile(f"{redirect.pattern}|{extra}", _FLAGS) if extra else redirect
     return [Rejection("channel redirect", match.group(0).strip(),
                       "help the customer where they are: answer here, or invite a private message on this "
                       "platform; do not send them to another channel")
@@ -160,8 +177,9 @@ def _tone(text: str, rules: Guardrails, to_praise: bool) -> list[Rejection]:
     """The phrases first (they name the words); then the tone model, which reads the whole reply (it names the
     sentence that reads worst)."""
     extra = _extra(rules.extra_tone_words)
-    patterns = [_TONE, *([re.compile(extra, _FLAGS)] if extra else []), *([] if to_praise else [_LAUGHING])]
-    match = next((m for pattern in patterns if (m := pattern.search(text))), None)
+    p = patterns()
+    checks = [p.tone, *([re.compile(extra, _FLAGS)] if extra else []), *([] if to_praise else [p.laughing])]
+    match = next((m for pattern in checks if (m := pattern.search(text))), None)
     if match:
         return [Rejection("tone", match.group(0).strip(), "this sounds dismissive, defensive or sarcastic; write as "
                           "someone on the customer's side")]

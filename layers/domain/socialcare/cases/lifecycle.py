@@ -14,6 +14,8 @@ RESOLVE = "RESOLVE"
 FOLLOW_UP = "FOLLOW_UP"
 STEPS = (ACKNOWLEDGE, REQUEST_DM, HAND_OFF, RESOLVE, FOLLOW_UP)
 
+PRIORITIES = ("urgent", "high", "normal", "low")  # a case's, highest first (care/assessment.py decides it)
+
 OPEN = "OPEN"
 CLOSED = "CLOSED"
 DISMISSED = "DISMISSED"

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from socialcare import notify, observability, platforms, workflow
-from socialcare.care.assessment import PRIORITIES
-from socialcare.cases import clocks, facts, guarding, history, lifecycle, retention
+from socialcare.cases import clocks, facts, guarding, lifecycle, retention
 from socialcare.config import settings
 from socialcare.errors import (
     CaseNotFoundError,
@@ -25,7 +24,6 @@ from socialcare.care import csat, drafts
 from socialcare.care.guardrails import invites_private_message
 from socialcare.care.policy import policy
 from socialcare.storage.cases import CasesRepository, condition_failed, now_iso
-from socialcare.storage.incidents import RESOLVED, IncidentsRepository
 from socialcare.storage.records import CaseRecord
 
 DM_INVITATION = ("Could you send us a direct message so we can look into this privately? "
@@ -178,7 +176,7 @@ def raise_priority(case_id: str, priority: str, why: str, repo: CasesRepository 
     """Raise an open case's priority, never lower it (a customer who writes again, angrier; a complaint that turns
     out to be part of a pile-on). A higher tier than before hears of it at once. False: it was already that high."""
     repo = _repo(repo)
-    lower = PRIORITIES[PRIORITIES.index(priority) + 1:]
+    lower = lifecycle.PRIORITIES[lifecycle.PRIORITIES.index(priority) + 1:]
     if not lower:
         return False
     try:
@@ -826,6 +824,9 @@ def _resume_dm_wait(case: CaseRecord, repo: CasesRepository) -> bool:
 
 # -- reading ------------------------------------------------------------------------------------------------------
 def view(case_id: str, repo: CasesRepository | None = None) -> dict:
+    # Only the agent API shows a case, and its app.py imports these at its cold start; imported here, they stay out of
+    # the steps, which import this module and never read an author's history or an incident.
+    from socialcare.cases import history
     repo = _repo(repo)
     case = load_case(case_id, repo)
     result = summary(case)
@@ -860,6 +861,7 @@ def _incident_follow_up(case: CaseRecord, repo: CasesRepository) -> str:
     """An open case of a resolved incident shows its follow-up draft ("" for any other), until one was posted."""
     if case.status != lifecycle.OPEN or not case.incident_id:
         return ""
+    from socialcare.storage.incidents import RESOLVED, IncidentsRepository  # the agent API's, as in view()
     incident = IncidentsRepository().get(case.incident_id)
     if incident is None or incident.status != RESOLVED or repo.get_event(case.case_id, f"post:{INCIDENT_FOLLOW_UP}") \
             or repo.get_event(case.case_id, f"dm:{INCIDENT_FOLLOW_UP}"):
