@@ -1,6 +1,6 @@
 """Weekly: the last full week's report as an HTML page in the insights bucket, and a short message with its link on
 the leadership topic."""
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialcare.cases import digest
@@ -11,11 +11,9 @@ else:  # Lambda imports app.py from the function's folder, without a package
     from report_page import render
 
 logger = Logger()
-tracer = Tracer()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     sent = digest.send_weekly(render=render)
     logger.info("weekly digest sent", extra=sent)

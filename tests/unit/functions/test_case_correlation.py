@@ -1,6 +1,7 @@
 """Mirrors the state machine's steps (functions/enter_step, notify_team, post_reply, send_dm, escalate_case,
-close_case): every line logged while a step works on a case carries the case id as correlation_id, and the step's
-trace is annotated with it. The use-case is replaced by a fake that logs as the layer does."""
+close_case): every line logged while a step works on a case carries the case id as correlation_id, and the trace of
+a step that runs the X-Ray SDK (the two that call a platform) is annotated with it. The use-case is replaced by a fake
+that logs as the layer does."""
 from __future__ import annotations
 
 import importlib
@@ -22,6 +23,7 @@ STEPS = {
     "escalate_case": ("escalate_case.acknowledge_missed", "escalate"),
     "close_case": ("close_case.dismissed", "close"),
 }
+TRACED = ("post_reply", "send_dm")  # the steps whose work is mostly a platform's API: the Tracer earns its import
 CLOCK = {"step": "ACKNOWLEDGE", "level": 1, "rung": 1, "seconds": 900, "phase": "breach",
          "deadline": "2026-11-22T10:45:00.000Z", "hardLimitReached": False}
 
@@ -36,7 +38,8 @@ def run_step(function: str, monkeypatch, load_event, lambda_context, result: dic
     app = importlib.import_module(f"functions.{function}.app")
     event_name, use_case = STEPS[function]
     annotations = []
-    monkeypatch.setattr(app.tracer, "put_annotation", lambda key, value: annotations.append((key, value)))
+    if function in TRACED:
+        monkeypatch.setattr(app.tracer, "put_annotation", lambda key, value: annotations.append((key, value)))
 
     def use_case_that_logs(*args, **kwargs):
         Logger().info("working on the case")  # as socialcare.cases.service's logger would
@@ -47,18 +50,19 @@ def run_step(function: str, monkeypatch, load_event, lambda_context, result: dic
 
 
 @pytest.mark.parametrize("function", sorted(STEPS))
-def test_a_step_logs_with_its_case_id_as_correlation_id_and_annotates_its_trace(function, monkeypatch, load_event,
-                                                                              lambda_context, caplog):
+def test_a_step_logs_with_its_case_id_as_correlation_id_and_a_traced_one_annotates_its_trace(
+        function, monkeypatch, load_event, lambda_context, caplog):
     logs = json_logs(caplog)
     # Given the case id already set by another case's invocation in the same Lambda environment
     Logger().set_correlation_id("generic-some-other-case")
     # When the step runs for the sample event's case
     ran = run_step(function, monkeypatch, load_event, lambda_context,
                    result=CLOCK if function == "escalate_case" else None)
-    # Then what it logged names this case, and so does its trace
+    # Then what it logged names this case, and so does its trace where the step runs the X-Ray SDK
     [line] = [line for line in logs() if line["message"] == "working on the case"]
     assert line["correlation_id"] == CASE_ID
-    assert ran["annotations"] == [("caseId", CASE_ID)]
+    assert ran["annotations"] == ([("caseId", CASE_ID)] if function in TRACED else [])
+    assert hasattr(ran["app"], "tracer") == (function in TRACED)
 
 
 def test_an_escalation_is_counted_in_total_and_by_the_level_it_reached(monkeypatch, load_event, lambda_context):
