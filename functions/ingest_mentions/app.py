@@ -1,6 +1,6 @@
 """SQS consumer: each message is one normalised mention. A failed record is reported alone (partial batch
 response) and redelivered; ingest is idempotent, so the redelivery finishes what the first attempt began."""
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -12,13 +12,11 @@ from socialcare.observability import mention_metric
 from socialcare.care.policy import policy
 
 logger = Logger()
-tracer = Tracer()
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@tracer.capture_method  # a subsegment per record: each carries its own case id
 def record_handler(record: SQSRecord) -> None:
     logger.set_correlation_id(None)  # not the previous record's case
     try:
@@ -31,7 +29,6 @@ def record_handler(record: SQSRecord) -> None:
         raise
     if outcome.case_id:  # the case the mention opened or joined names the lines from here on
         logger.set_correlation_id(outcome.case_id)
-        tracer.put_annotation(key="caseId", value=outcome.case_id)
     logger.info("mention ingested", extra={"mention": outcome.mention_key, "outcome": outcome.outcome,
                                            "caseId": outcome.case_id})
     metrics.add_metric(name=mention_metric(outcome.outcome), unit=MetricUnit.Count, value=1)
@@ -39,6 +36,5 @@ def record_handler(record: SQSRecord) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
