@@ -22,9 +22,29 @@ NOT_IN_THE_WEBHOOK = (*ADAPTERS, *POSTING, "socialcare.platforms.sandbox", "soci
 POLLERS = ("poll_x", "poll_google_reviews")
 
 
-def loaded_after(code: str) -> set[str]:
-    """The modules a fresh interpreter holds after running `code`."""
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers/domain'}"}
+# What a handler's own work never needs, and the handlers whose work does (every other one failing here has brought
+# one of them back into its cold start; `make bench` section 1 has the cost, in multiples of `import boto3`):
+STEPS = ("enter_step", "notify_team", "escalate_case", "close_case", "post_reply", "send_dm")
+ONLY_IN = {
+    # the care policy is checked without pydantic: only the platforms' payloads and the agent API's bodies use it
+    "pydantic": ("poll_x", "poll_google_reviews", "manage_cases"),
+    # the X-Ray SDK where tracing earns it: the steps that call a platform, the pollers, the agent API
+    "aws_xray_sdk": ("post_reply", "send_dm", "poll_x", "poll_google_reviews", "manage_cases"),
+    # the layer's clients are botocore's; boto3 comes with Powertools' idempotency (and its parameters, for secrets)
+    "boto3": ("post_reply", "send_dm", "poll_x", "poll_google_reviews", "manage_cases"),
+    # the reply rules compile where replies are checked
+    "socialcare.care.reply_phrases": ("post_reply", "send_dm", "manage_cases"),
+    # an author's history and the incidents table: intake and the agent API, never a step
+    "socialcare.cases.history": ("ingest_mentions", "manage_cases"),
+    "socialcare.storage.incidents": ("ingest_mentions", "manage_cases"),
+}
+
+
+def loaded_after(code: str, lambda_like: bool = False) -> set[str]:
+    """The modules a fresh interpreter holds after running `code` (`lambda_like`: with LAMBDA_TASK_ROOT set, as
+    deployed, where the Tracer patches what it traces)."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers/domain'}",
+           **({"LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": "cold-start-test"} if lambda_like else {})}
     script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
                             check=True)
@@ -66,3 +86,10 @@ def test_a_poller_loads_the_adapter_of_its_platform_alone(handler, adapters):
     assert under(modules, ADAPTERS) == adapters
     if handler == "poll_x":
         assert under(modules, POSTING) == []
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_a_handler_loads_nothing_that_only_other_handlers_work_needs(handler):
+    modules = loaded_after(f"import functions.{handler}.app", lambda_like=True)
+    assert [m for m, handlers in ONLY_IN.items() if handler not in handlers and under(modules, (m,))] == []
+
