@@ -51,7 +51,7 @@ from socialcare.platforms.outbound_http import BUDGET_SECONDS
 from socialcare.storage.incidents import STATUSES as INCIDENT_STATUSES
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 metrics = Metrics()
 app = APIGatewayHttpResolver()

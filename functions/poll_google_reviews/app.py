@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.platforms import google_reviews
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
 
 
 @logger.inject_lambda_context

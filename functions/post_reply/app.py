@@ -10,7 +10,7 @@ from socialcare.observability import CASE_ID_PATH, annotate_case
 from socialcare.care.policy import policy
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
 guardrails.patterns()  # every invocation checks the text it sends: the rules compile at the cold start
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 

@@ -10,7 +10,7 @@ from socialcare.idempotency import once_per_case_and_kind, persistence
 from socialcare.observability import CASE_ID_PATH, annotate_case
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
 guardrails.patterns()  # every invocation checks the text it sends: the rules compile at the cold start
 
 
