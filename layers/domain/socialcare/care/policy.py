@@ -8,7 +8,6 @@ The sections are frozen dataclasses checked by `_Section.checked` below, not pyd
 the policy at its cold start, and pydantic's import and model building cost most of a lifecycle step's import
 (`make bench` section 1). The checks say what pydantic said ("Input should be greater than or equal to 0").
 """
-import copy
 import os
 import re
 from dataclasses import MISSING, dataclass, field, fields
@@ -46,12 +45,15 @@ def setting(default: Any = MISSING, *, validate_default: bool = False, **bounds:
     """A section's field: its default (a list or dict is copied for each instance) and its bounds: ge, gt, le, lt
     (numbers), min_length, max_length, pattern (text). `validate_default`: checked even when the file leaves it out."""
     metadata = {**bounds, "validate_default": validate_default}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    if isinstance(default, dict):  # its values: numbers, or lists of words
+        return field(default_factory=lambda: {key: list(value) if isinstance(value, list) else value
+                                              for key, value in default.items()}, metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
-class _Section:
+class _Section:  # each section has a docstring: without one, dataclass() writes it from every default's repr (slow)
     """A section of the policy: a frozen dataclass whose fields are checked from the file's mapping by `checked`.
     A method `_check_<field>(value, context)` checks one field further, once its type holds, and may return the value
     to keep; `_check(self)` checks the whole section once every field holds. Either raises ValueError with the message
@@ -219,6 +221,8 @@ def _within(value: Any, bounds: dict) -> None:
 
 @dataclass(frozen=True)
 class BusinessHours(_Section):
+    """business_hours: when the team works; the steps' deadlines count these hours only."""
+
     timezone: str = "UTC"
     # weekday -> opening intervals "HH:MM-HH:MM" (several for a split shift); no weekly hours = always open
     weekly: dict[str, list[str]] = setting({})
@@ -270,6 +274,8 @@ class BusinessHours(_Section):
 
 @dataclass(frozen=True)
 class Guardrails(_Section):
+    """guardrails: what a reply may not be (the rules are in guardrails.py; these are the company's settings)."""
+
     # characters a public reply may have on each surface (X counts a URL as 23; we count it as written: stricter)
     length_limits: dict[str, int] = setting({"x": 280, "facebook": 8000, "instagram": 2200, "instagram_mention": 2200,
                                              "google": 4096, "generic": 5000, "sandbox": 5000})
@@ -291,6 +297,8 @@ class Guardrails(_Section):
 
 @dataclass(frozen=True)
 class Priority(_Section):
+    """priority: how loud or severe a new case is, and who hears of it at once."""
+
     complaint_words: list[str] = setting([
         "broken", "refund", "terrible", "awful", "worst", "disgusting", "never again", "useless", "scam", "rip off",
         "ripped off", "still waiting", "no response", "ignored", "cancel", "complaint", "furious", "angry",
@@ -333,6 +341,8 @@ class Priority(_Section):
 
 @dataclass(frozen=True)
 class RoutingRule(_Section):
+    """One rule of routing.rules: a case that names one of these words goes to the team."""
+
     team: str = setting(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
     keywords: list[str] = setting([])
     products: list[str] = setting([])
@@ -345,12 +355,16 @@ class RoutingRule(_Section):
 
 @dataclass(frozen=True)
 class Routing(_Section):
+    """routing: the team that owns a case."""
+
     default_team: str = setting(default="support", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
     rules: list[RoutingRule] = setting([])  # the first rule that matches wins
 
 
 @dataclass(frozen=True)
 class Indirect(_Section):
+    """indirect: when a mention that only names the brand becomes a case."""
+
     # words that make an indirect mention (the brand named, not addressed) a request for help
     help_words: list[str] = setting(["help", "anyone know", "does anyone", "how do i", "how can i", "can someone",
                                      "who do i", "please fix", "contact them", "customer service"])
@@ -360,6 +374,8 @@ class Indirect(_Section):
 
 @dataclass(frozen=True)
 class PileOn(_Section):
+    """pile_on: many people about one topic at once make an incident."""
+
     authors: int = setting(default=3, ge=2)  # distinct authors complaining about one topic...
     window_minutes: int = setting(default=60, ge=1)  # ...within this window make an incident
     topics: dict[str, list[str]] = setting({
@@ -398,6 +414,8 @@ class PileOn(_Section):
 
 @dataclass(frozen=True)
 class Echoes(_Section):
+    """echoes: a mention that only repeats our own reply."""
+
     # a mention that only repeats one of our own recent public replies is our words coming back: dismissed at once
     dismiss: bool = True
     similarity: float = setting(default=0.9, gt=0, le=1)  # this alike (0-1) to one of our replies is an echo
@@ -406,6 +424,8 @@ class Echoes(_Section):
 
 @dataclass(frozen=True)
 class Intent(_Section):
+    """intent: what a direct mention wants."""
+
     # what a direct mention wants: a complaint (the priority's complaint and urgent words), a question, praise, other
     praise_words: list[str] = setting([
         "thank", "thanks", "thx", "great", "love", "loving", "awesome", "amazing", "brilliant", "excellent",
@@ -420,6 +440,8 @@ class Intent(_Section):
 
 @dataclass(frozen=True)
 class Privacy(_Section):
+    """privacy: how long the customer's private messages stay, and linked accounts."""
+
     # the customer's private messages are erased from a case this many days after it closed
     erase_private_messages_after_days: int = setting(default=90, ge=1)
     # agents may link the accounts of one person (an X account and a Facebook id); their histories then show together
@@ -428,6 +450,8 @@ class Privacy(_Section):
 
 @dataclass(frozen=True)
 class Promise(_Section):
+    """promise: the wall-clock promise of a public response."""
+
     # the wall-clock promise: no post of the customer's waits longer than this for our public response
     response_hours: float = setting(default=24, gt=0)
     warn_hours_before: float = setting(default=4, ge=0)  # the top escalation tier hears this long before (0: never)
@@ -440,6 +464,8 @@ class Promise(_Section):
 
 @dataclass(frozen=True)
 class Csat(_Section):
+    """csat: asking the customer how we did."""
+
     # after the follow-up, the customer is asked once, privately, how we did; their 1-5 answer is the case's score
     enabled: bool = True
     question: str = setting(default="Thanks for bearing with us. How did we do? Reply with a number from 1 to 5 "
@@ -450,6 +476,8 @@ class Csat(_Section):
 
 @dataclass(frozen=True)
 class Policy(_Section):
+    """The whole policy file, a section each."""
+
     business_hours: BusinessHours = BusinessHours()
     promise: Promise = Promise()
     guardrails: Guardrails = Guardrails()
