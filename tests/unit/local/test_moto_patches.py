@@ -100,3 +100,82 @@ def test_items_come_back_with_every_attribute_type(dynamodb):
     raw = boto3.client("dynamodb", region_name="us-east-1")
     assert base64.b64decode(base64.b64encode(got["b"]["B"])) == b"\x00\xffbytes"
     assert raw.describe_table(TableName="t")["Table"]["TableName"] == "t"  # other shapes: moto's serializer
+
+
+# -- Step Functions: executions share their program, JSONPaths are parsed once ------------------------------------------
+SHARED = {
+    "StartAt": "Greet",
+    "States": {
+        "Greet": {"Type": "Pass", "Result": {"items": {"x": 1}}, "ResultPath": "$.r", "Next": "Shape"},
+        "Shape": {"Type": "Pass", "Parameters": {"who.$": "$.who", "x.$": "$.r.items.x", "all.$": "$.list[*].n",
+                                                 "first.$": "$.list[0]", "fmt.$": "States.Format('hi {}', $.who)"},
+                  "ResultPath": "$.shaped", "Next": "Mark"},
+        "Mark": {"Type": "Pass", "Result": "changed", "ResultPath": "$.r.items.y", "Next": "Which"},
+        "Which": {"Type": "Choice", "Choices": [{"Variable": "$.who", "StringEquals": "ann", "Next": "Ann"}],
+                  "Default": "Done"},
+        "Ann": {"Type": "Pass", "InputPath": "$.shaped", "ResultPath": "$.ann", "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+@pytest.fixture
+def stepfunctions():
+    moto_patches.apply_all()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield boto3.client("stepfunctions", region_name="us-east-1")
+
+
+def _run(sfn, definition: dict, inputs: list[dict]) -> list[dict]:
+    import json
+    import time
+    arn = sfn.create_state_machine(name=f"m{time.monotonic_ns()}", definition=json.dumps(definition),
+                                   roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]
+    started = [sfn.start_execution(stateMachineArn=arn, name=f"run-{n}", input=json.dumps(value))["executionArn"]
+               for n, value in enumerate(inputs)]
+    outputs = []
+    for execution in started:
+        for _ in range(400):
+            described = sfn.describe_execution(executionArn=execution)
+            if described["status"] != "RUNNING":
+                break
+            time.sleep(0.025)
+        assert described["status"] == "SUCCEEDED", described
+        outputs.append(json.loads(described["output"]))
+    return outputs
+
+
+def test_executions_share_one_program_yet_each_gets_the_definitions_values(stepfunctions):
+    people = [{"who": name, "list": [{"n": n}, {"n": n + 1}]} for n, name in enumerate(["ann", "bob", "cy", "ann"])]
+    outputs = _run(stepfunctions, SHARED, people)
+    for person, output in zip(people, outputs):
+        shaped = {"who": person["who"], "x": 1, "all": [n["n"] for n in person["list"]], "first": person["list"][0],
+                  "fmt": f"hi {person['who']}"}
+        # the Result as written every time, though the execution before changed its own copy (Mark)
+        assert output["r"] == {"items": {"x": 1, "y": "changed"}}
+        assert output["shaped"] == shaped
+        assert output.get("ann") == (shaped if person["who"] == "ann" else None)
+
+
+def test_a_definition_is_built_into_a_program_once_unless_it_keeps_per_run_state():
+    import json
+    import types
+
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    moto_patches.apply_all()
+
+    def entrypoint(definition: dict):
+        details = types.SimpleNamespace(state_machine_details=types.SimpleNamespace(definition=json.dumps(definition)))
+        return ExecutionWorker._get_evaluation_entrypoint(types.SimpleNamespace(_evaluation_details=details))
+
+    assert entrypoint(SHARED) is entrypoint(SHARED)
+    parallel = {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "One", "States": {"One": {"Type": "Pass", "End": True}}}]}}}
+    assert entrypoint(parallel) is not entrypoint(parallel)  # a Parallel state's workers are per run: not shared
+
+
+def test_a_parallel_state_still_runs(stepfunctions):
+    parallel = {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "One", "States": {"One": {"Type": "Pass", "Result": {"k": [1]}, "End": True}}},
+        {"StartAt": "Two", "States": {"Two": {"Type": "Pass", "InputPath": "$.v", "End": True}}}]}}}
+    assert _run(stepfunctions, parallel, [{"v": 1}, {"v": 2}]) == [[{"k": [1]}, 1], [{"k": [1]}, 2]]
