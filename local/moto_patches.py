@@ -367,6 +367,65 @@ def _a_query_reads_its_partition() -> None:
     Table.sorted_items = sorted_items
 
 
+def _an_update_expression_is_checked_in_linear_time() -> None:
+    """moto checks an UpdateExpression by walking its syntax tree once per check (ten of them), and two of the checks
+    (one clause of each kind; no path set twice) run at every node of the tree that is an UpdateExpression, which, as
+    moto nests "SET a = :a, b = :b, ..." one action inside the other, is nearly every node, each collecting every
+    action below it again: quadratic in the actions. The socialcare facts item is written whole with one UpdateItem of
+    about 35 SET/REMOVE actions (cases/facts.py): 25-30 ms of CPU in moto per write, several times per case.
+
+    The clauses and actions below any node are some of those below the root (no action or clause holds another), so a
+    node fails a check only if the root fails it too. Here each of the two checks runs on the root first: when the
+    root passes, no node can fail and the walk is skipped; when it fails, moto's own walk runs and raises the very
+    error it raised before (the deepest failing node's). Each walk's list of the node types it processes, which moto
+    rebuilds at every node it visits, is built once per walk, and the expression's syntax tree is parsed once per
+    distinct expression (the validator works on a deep copy of it, as before).
+
+    Upstream: run ActionCountValidator and OverlappingPathsValidator on the root UpdateExpression only (only which
+    duplicate the message names could change), cache DepthFirstTraverser.nodes_to_be_processed() and the processing
+    map, and lru_cache UpdateExpressionParser.make on the expression string."""
+    from functools import lru_cache
+
+    from moto.dynamodb.parsing import expressions, validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, UpdateExpression
+    original_traverse = DepthFirstTraverser.traverse
+
+    def root_first(check_name: str):
+        def traverse(self, node):
+            if isinstance(node, UpdateExpression):
+                try:
+                    getattr(self, check_name)(node)
+                except Exception:
+                    pass  # moto's walk finds the node that fails, and raises its error
+                else:
+                    return node  # the walk would check every node below, and return the same tree
+            return original_traverse(self, node)
+        return traverse
+
+    def processing(self) -> tuple[tuple, tuple]:
+        cached = self.__dict__.get("_processing")
+        if cached is None:
+            items = tuple(self._processing_map().items())
+            cached = self.__dict__["_processing"] = (tuple(key for key, _ in items), items)
+        return cached
+
+    def nodes_to_be_processed(self):
+        return processing(self)[0]
+
+    def process(self, node):
+        for class_key, processor in processing(self)[1]:
+            if isinstance(node, class_key):
+                return processor(node)
+
+    assert validators.ActionCountValidator.verify_action_counts and validators.OverlappingPathsValidator.check_for_overlapping_paths
+    validators.ActionCountValidator.traverse = root_first("verify_action_counts")
+    validators.OverlappingPathsValidator.traverse = root_first("check_for_overlapping_paths")
+    DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed
+    DepthFirstTraverser.process = process
+    expressions.UpdateExpressionParser.make = classmethod(lru_cache(maxsize=1024)(
+        expressions.UpdateExpressionParser.make.__func__))
+
+
 def _a_transaction_keeps_only_what_it_touches() -> None:
     """moto's TransactWriteItems deep-copies every table it writes to before it starts (to roll back if an action
     fails): O(table) per transaction, so opening a case gets slower with every case stored. Here the items the
@@ -516,6 +575,7 @@ def apply_all() -> None:
     _an_execution_reuses_its_parsed_definition()
     _a_json_path_is_parsed_once()
     _a_query_reads_its_partition()
+    _an_update_expression_is_checked_in_linear_time()
     _a_transaction_keeps_only_what_it_touches()
     _a_task_reuses_its_lambda_client()
     _items_serialize_as_they_are()

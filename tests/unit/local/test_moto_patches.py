@@ -179,3 +179,43 @@ def test_a_parallel_state_still_runs(stepfunctions):
         {"StartAt": "One", "States": {"One": {"Type": "Pass", "Result": {"k": [1]}, "End": True}}},
         {"StartAt": "Two", "States": {"Two": {"Type": "Pass", "InputPath": "$.v", "End": True}}}]}}}
     assert _run(stepfunctions, parallel, [{"v": 1}, {"v": 2}]) == [[{"k": [1]}, 1], [{"k": [1]}, 2]]
+
+
+# -- DynamoDB: an UpdateExpression's checks skip the nested walk only when the root passes --------------------------
+# Each expression with what moto 5.2.5 answers without the patch (its message, or the item written).
+UPDATES = [
+    ("SET a = :v SET b = :v", 'The "SET" section can only be used once in an update expression;'),
+    ("SET a = :v ADD n :one ADD m :one", 'The "ADD" section can only be used once in an update expression;'),
+    ("REMOVE a, b SET c = :v REMOVE d", 'The "REMOVE" section can only be used once in an update expression;'),
+    ("SET a = :v, b = :v, a = :v", "Two document paths overlap with each other; must remove or rewrite one of these "
+                                   "paths; path one: [a], path two: [a]"),
+    ("SET a.b = :v, a = :v", "Two document paths overlap with each other; must remove or rewrite one of these paths; "
+                             "path one: [a, b], path two: [a]"),
+    ("ADD n :one, n :one", "Two document paths overlap with each other; must remove or rewrite one of these paths; "
+                           "path one: [n], path two: [n]"),
+    ("SET pk = :v", "Cannot update attribute pk. This attribute is part of the key"),
+]
+
+
+@pytest.mark.parametrize("expression,message", UPDATES)
+def test_an_invalid_update_expression_is_refused_as_before(dynamodb, expression, message):
+    _put(dynamodb, "k", "CASE")
+    values = {name: value for name, value in {":v": {"S": "v"}, ":one": {"N": "1"}}.items() if name in expression}
+    with pytest.raises(ClientError) as refused:
+        dynamodb.update_item(TableName="t", Key={"pk": {"S": "k"}, "sk": {"S": "CASE"}}, UpdateExpression=expression,
+                             ExpressionAttributeValues=values)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert refused.value.response["Error"]["Message"].endswith(message)
+
+
+def test_a_long_update_expression_writes_every_action(dynamodb):
+    _put(dynamodb, "k", "CASE", **{f"old{n}": "x" for n in range(5)})
+    names = {f"#{n}": f"a{n}" for n in range(30)} | {f"#old{n}": f"old{n}" for n in range(5)}
+    expression = ("SET " + ", ".join(f"#{n} = :{n}" for n in range(30)) + " REMOVE "
+                  + ", ".join(f"#old{n}" for n in range(5)))
+    for _ in range(2):  # the second time from the parsed expression kept
+        dynamodb.update_item(TableName="t", Key={"pk": {"S": "k"}, "sk": {"S": "CASE"}}, UpdateExpression=expression,
+                             ExpressionAttributeNames=names,
+                             ExpressionAttributeValues={f":{n}": {"N": str(n)} for n in range(30)})
+    item = dynamodb.get_item(TableName="t", Key={"pk": {"S": "k"}, "sk": {"S": "CASE"}})["Item"]
+    assert item == {"pk": {"S": "k"}, "sk": {"S": "CASE"}, **{f"a{n}": {"N": str(n)} for n in range(30)}}
