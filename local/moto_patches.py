@@ -426,6 +426,57 @@ def _an_update_expression_is_checked_in_linear_time() -> None:
         expressions.UpdateExpressionParser.make.__func__))
 
 
+def _a_queue_finds_its_messages_without_rereading_itself() -> None:
+    """moto's SQS scans the whole queue several times for every message it serves, so a queue holding n messages
+    serves each in O(n) at best: ReceiveMessage checks each message it hands out against the retention period by
+    computing every queue attribute (three counts over all messages, each comparing every message's clock) three times
+    over, to read one setting; its list of visible messages reads the clock twice per message; DeleteMessage walks the
+    queue twice, building each message's list of receipt handles. A burst that queues 10,000 mentions faster than they
+    are ingested paid tens of milliseconds per mention at the start, so the ingest rate started low and rose as the
+    queue drained. Here the retention check reads the retention setting; the visible messages are those visible and
+    not delayed at one reading of the clock; a message deleted by the receipt handle it was last received with is
+    looked up among the messages in flight (a few), and removed from the queue, as before; any other handle (an
+    earlier one, an unknown one, one already deleted) is handled by moto's own code. Same answers, same errors.
+
+    Upstream: read queue.message_retention_period in is_message_valid_based_on_retention_period (get_queue_attributes
+    computes every attribute, three times per name asked), take the time once in Queue.messages, and keep a dict from
+    receipt handle to message for delete_message and change_message_visibility."""
+    from moto.core.utils import unix_time, unix_time_millis
+    from moto.sqs.models import Message, Queue, SQSBackend
+    original_valid, original_delete = SQSBackend.is_message_valid_based_on_retention_period, Queue.delete_message
+
+    def is_message_valid_based_on_retention_period(self, queue_name, message) -> bool:
+        retention_period = self.get_queue(queue_name).message_retention_period
+        if retention_period is None:
+            return original_valid(self, queue_name, message)
+        return retention_period + message.sent_timestamp / 1000 > unix_time()
+
+    def messages(self) -> list:
+        now = unix_time_millis()  # moto 5.2.5: message.visible (now > visible_at) and not message.delayed
+        return [message for message in self._messages if now > message.visible_at and not now < message.delayed_until]
+
+    def delete_message(self, receipt_handle: str) -> None:
+        if receipt_handle not in self.deleted_messages:
+            deleted = next((message for message in self.pending_messages if message.receipt_handle == receipt_handle),
+                           None)
+            if deleted is not None:
+                remaining = list(self._messages)
+                try:
+                    remaining.remove(deleted)
+                except ValueError:  # in flight but no longer queued: moto's own answer
+                    return original_delete(self, receipt_handle)
+                self.pending_messages.discard(deleted)
+                self.deleted_messages.update(deleted.all_receipt_handles)
+                self._messages = remaining
+                return None
+        return original_delete(self, receipt_handle)
+
+    assert isinstance(Queue.__dict__["messages"], property) and "__eq__" not in vars(Message)  # remove(): by identity
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+    Queue.messages = property(messages)
+    Queue.delete_message = delete_message
+
+
 def _a_transaction_keeps_only_what_it_touches() -> None:
     """moto's TransactWriteItems deep-copies every table it writes to before it starts (to roll back if an action
     fails): O(table) per transaction, so opening a case gets slower with every case stored. Here the items the
@@ -577,6 +628,7 @@ def apply_all() -> None:
     _a_query_reads_its_partition()
     _an_update_expression_is_checked_in_linear_time()
     _a_transaction_keeps_only_what_it_touches()
+    _a_queue_finds_its_messages_without_rereading_itself()
     _a_task_reuses_its_lambda_client()
     _items_serialize_as_they_are()
     _applied = True

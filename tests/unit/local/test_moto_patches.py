@@ -219,3 +219,50 @@ def test_a_long_update_expression_writes_every_action(dynamodb):
                              ExpressionAttributeValues={f":{n}": {"N": str(n)} for n in range(30)})
     item = dynamodb.get_item(TableName="t", Key={"pk": {"S": "k"}, "sk": {"S": "CASE"}})["Item"]
     assert item == {"pk": {"S": "k"}, "sk": {"S": "CASE"}, **{f"a{n}": {"N": str(n)} for n in range(30)}}
+
+
+# -- SQS: receiving and deleting without rereading the queue ---------------------------------------------------------
+@pytest.fixture
+def sqs():
+    moto_patches.apply_all()
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        yield client, client.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+
+
+def _bodies(messages: list[dict]) -> list[str]:
+    return [message["Body"] for message in messages]
+
+
+def test_a_queue_serves_deletes_and_hides_its_messages_as_before(sqs):
+    client, url = sqs
+    for n in range(25):
+        client.send_message(QueueUrl=url, MessageBody=f"m{n}", DelaySeconds=0 if n < 24 else 60)  # the last: delayed
+    first = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert _bodies(first) == [f"m{n}" for n in range(10)]
+    second = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]  # the first ten are in flight
+    assert _bodies(second) == [f"m{n}" for n in range(10, 20)]
+    for message in first[:5]:
+        client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    client.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])  # again: accepted, as before
+    client.change_message_visibility(QueueUrl=url, ReceiptHandle=first[5]["ReceiptHandle"], VisibilityTimeout=0)
+    again = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert _bodies(again) == ["m5", "m20", "m21", "m22", "m23"]  # not the delayed m24
+    client.delete_message(QueueUrl=url, ReceiptHandle=first[5]["ReceiptHandle"])  # an earlier handle of m5: still
+    with pytest.raises(ClientError) as refused:
+        client.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    assert refused.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+    attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"],
+            attributes["ApproximateNumberOfMessagesDelayed"]) == ("0", "18", "1")
+
+
+def test_a_message_past_its_retention_period_is_not_served(sqs):
+    from moto.sqs.models import sqs_backends
+    client, url = sqs
+    client.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "60"})
+    client.send_message(QueueUrl=url, MessageBody="old")
+    client.send_message(QueueUrl=url, MessageBody="new")
+    queue = sqs_backends["123456789012"]["us-east-1"].queues["q"]
+    queue._messages[0].sent_timestamp -= 61_000  # sent 61 s ago
+    assert _bodies(client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])) == []
