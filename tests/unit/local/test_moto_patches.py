@@ -266,3 +266,25 @@ def test_a_message_past_its_retention_period_is_not_served(sqs):
     queue = sqs_backends["123456789012"]["us-east-1"].queues["q"]
     queue._messages[0].sent_timestamp -= 61_000  # sent 61 s ago
     assert _bodies(client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])) == []
+
+
+def test_a_copied_update_expression_is_a_whole_new_tree():
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    moto_patches.apply_all()
+    tree = UpdateExpressionParser.make("SET a.b[1] = if_not_exists(c, :z) + :one, #d = list_append(#d, :l) REMOVE e")
+
+    def nodes(node, parent=None):
+        assert node.parent is parent
+        yield node
+        for child in node.children or []:
+            if isinstance(child, Node):
+                yield from nodes(child, node)
+
+    copied = copy.deepcopy(tree)
+    originals, copies = list(nodes(tree)), list(nodes(copied))  # every parent is the copy's own
+    assert [(type(n), n.type, [c for c in n.children or [] if not isinstance(c, Node)]) for n in originals] == \
+           [(type(n), n.type, [c for c in n.children or [] if not isinstance(c, Node)]) for n in copies]
+    assert not {id(n) for n in originals} & {id(n) for n in copies}
