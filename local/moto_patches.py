@@ -328,7 +328,12 @@ def _a_query_reads_its_partition() -> None:
     timeline, an author's cases, the open-cases index) slows as the tables grow. Here, during a query, all_items()
     gives only the candidates: the partition's items for a table query, the items whose index hash key matches for an
     index query (one pass, no sort). moto's query then checks, sorts, pages and filters them exactly as before, so the
-    results and their order do not change; AWS reads a partition, not the table."""
+    results and their order do not change; AWS reads a partition, not the table. An index query still looks at every
+    item (moto keeps no map of an index's keys), so its key, when one string as all of ours are, is compared as
+    DynamoType.__eq__ compares strings, without building the cast values: 15 -> 6 ms of CPU at 20,000 items.
+
+    Upstream: keep, per index, a map from hash key value to its items' keys (updated where items are written), and let
+    Table.query start from the partition or that map instead of all_items()."""
     from moto.dynamodb.models.table import Table
     original_query, original_all_items = Table.query, Table.all_items
     scope = threading.local()
@@ -343,6 +348,16 @@ def _a_query_reads_its_partition() -> None:
             if partition is None:
                 return []
             return list(partition.values()) if self.range_key_attr else [partition]
+        if len(conditions) == 1 and conditions[0][1].type == "S":  # the usual index key: one string, compared as
+            (name, value), = conditions                                 # DynamoType.__eq__ would (type, then value)
+            wanted = value.value
+            items = []
+            for partition in self.items.values():
+                for item in (partition.values() if self.range_key_attr else (partition,)):
+                    attribute = item.attrs.get(name)
+                    if attribute is not None and attribute.type == "S" and attribute.value == wanted:
+                        items.append(item)
+            return items
         items = []
         for partition in self.items.values():
             for item in (partition.values() if self.range_key_attr else (partition,)):
