@@ -1,6 +1,7 @@
-"""Workarounds for moto 5.2.5: five bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3) and its
-backends' lack of thread safety. Local runs and tests only; each touches moto internals, so they are applied only to
-the version they were checked on."""
+"""Workarounds for moto 5.2.5: five bugs of its Step Functions interpreter (see ../shared/aws-notes.md §3.3), its
+backends' lack of thread safety, and costs of its that grow with the work (per execution, per update action, per queued
+message). Local runs and tests only; each touches moto internals, so they are applied only to the version they were
+checked on. Each speed patch's docstring ends with the fix it suggests upstream."""
 from __future__ import annotations
 
 import copy
@@ -317,7 +318,8 @@ def _a_json_path_is_parsed_once() -> None:
 
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.utils import json_path
-    assert (json_path.parse.__module__, result_path.parse.__module__) == ("jsonpath_ng.ext.parser", "jsonpath_ng.parser")
+    assert (json_path.parse.__module__, result_path.parse.__module__) == ("jsonpath_ng.ext.parser",
+                                                                          "jsonpath_ng.parser")
     json_path.parse = lru_cache(maxsize=4096)(json_path.parse)
     result_path.parse = lru_cache(maxsize=4096)(result_path.parse)
 
@@ -455,7 +457,8 @@ def _an_update_expression_is_checked_in_linear_time() -> None:
 
     assert not any(name in vars(cls) for cls in (Node, *_subclasses(Node))
                    for name in ("__deepcopy__", "__getstate__", "__reduce__", "__reduce_ex__", "__slots__"))
-    assert validators.ActionCountValidator.verify_action_counts and validators.OverlappingPathsValidator.check_for_overlapping_paths
+    assert validators.ActionCountValidator.verify_action_counts
+    assert validators.OverlappingPathsValidator.check_for_overlapping_paths
     Node.__deepcopy__ = node_deepcopy
     validators.ActionCountValidator.traverse = root_first("verify_action_counts")
     validators.OverlappingPathsValidator.traverse = root_first("check_for_overlapping_paths")

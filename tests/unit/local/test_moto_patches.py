@@ -102,7 +102,7 @@ def test_items_come_back_with_every_attribute_type(dynamodb):
     assert raw.describe_table(TableName="t")["Table"]["TableName"] == "t"  # other shapes: moto's serializer
 
 
-# -- Step Functions: executions share their program, JSONPaths are parsed once ------------------------------------------
+# -- Step Functions: executions share their program, JSONPaths are parsed once -----------------------------------------
 SHARED = {
     "StartAt": "Greet",
     "States": {
