@@ -869,6 +869,12 @@ def _incident_follow_up(case: CaseRecord, repo: CasesRepository) -> str:
     return incident_follow_up_draft(case, incident.topic, incident.outcome)[0]
 
 
+# What summary() reads of a case, and nothing else: list_cases asks for only these.
+SUMMARY_ATTRIBUTES = ("case_id", "platform", "author_handle", "status", "step", "waiting_for", "escalation_level",
+                      "hard_limit_reached", "deadline", "opened_at", "closed_at", "mention_count", "visibility",
+                      "summary_text", "priority", "intent", "reopens_case_id", "team", "flagged_reason", "incident_id")
+
+
 def summary(case: CaseRecord) -> dict:
     return {
         "caseId": case.case_id,
@@ -920,8 +926,11 @@ def is_private(case: CaseRecord) -> bool:
 
 
 def list_cases(status: str, limit: int, repo: CasesRepository | None = None) -> list[dict]:
+    """The queue (or history) as summaries: only the attributes a summary shows are read, not the drafts, tokens and
+    private fields each case also holds (a 500-case page is about half the attributes, a third of the bytes)."""
     newest_first = status != lifecycle.OPEN  # the queue by nearest deadline; history by latest close
-    return [summary(case) for case in _repo(repo).list_by_status(status, limit, newest_first)]
+    cases = _repo(repo).list_by_status(status, limit, newest_first, attributes=SUMMARY_ATTRIBUTES)
+    return [summary(case) for case in cases]
 
 
 def _briefing(case: CaseRecord, audience: str, reason: str, repo: CasesRepository | None = None) -> dict:

@@ -127,9 +127,12 @@ class CasesRepository:
                                    condition=CaseRecord.open_case_id.does_not_exist()
                                    | (CaseRecord.open_case_id == case_id))
 
-    def list_by_status(self, status: str, limit: int = 50, newest_first: bool = False) -> list[CaseRecord]:
-        """Open cases are keyed by their deadline (nearest first), closed ones by their close time."""
-        return list(CaseRecord.by_status.query(status, limit=limit, scan_index_forward=not newest_first))
+    def list_by_status(self, status: str, limit: int = 50, newest_first: bool = False,
+                       attributes: tuple[str, ...] | None = None) -> list[CaseRecord]:
+        """Open cases are keyed by their deadline (nearest first), closed ones by their close time. With `attributes`,
+        only those are read back (a ProjectionExpression): the rest of each record stays unset."""
+        return list(CaseRecord.by_status.query(status, limit=limit, scan_index_forward=not newest_first,
+                                               attributes_to_get=list(attributes) if attributes else None))
 
     def list_by_author(self, author_key: str, newest_first: bool = False, limit: int | None = None,
                        opened_by: str | None = None) -> list[CaseRecord]:
