@@ -673,4 +673,194 @@ def apply_all() -> None:
     _a_queue_finds_its_messages_without_rereading_itself()
     _a_task_reuses_its_lambda_client()
     _items_serialize_as_they_are()
+    apply_query_patches()  # the last section
     _applied = True
+
+
+# == Queries that copy and convert only what they return ============================================================
+# GET /cases?limit=500 with 2,000 open cases spent most of its time in moto's DynamoDB Query, which (5.2.5) measures
+# each matched item's size twice, deep-copies every item it returns whole before projecting it, projects attribute
+# names by decoding the whole item to Python and encoding it back once per projected name (so a ProjectionExpression
+# made a query slower, not faster), converts its answer node by node, and type-tests every key value it compares.
+# The patches below keep moto's answers as they were (tests/unit/local/test_moto_query_patches.py compares them with
+# moto's own functions) and do each step once, on what is returned. Each docstring ends with the fix it suggests
+# upstream.
+
+# (owner, attribute) -> what moto had there before these patches: the tests run moto's own code through it.
+QUERY_PATCH_ORIGINALS: dict[tuple[object, str], object] = {}
+
+
+def _replace(owner: object, name: str, new: object) -> None:
+    QUERY_PATCH_ORIGINALS.setdefault((owner, name), getattr(owner, name))
+    setattr(owner, name, new)
+
+
+def _a_projection_picks_its_attributes() -> None:
+    """Item.project with a ProjectionExpression (or an index's KEYS_ONLY/INCLUDE projection) calls to_regular_json()
+    for every projected path: the whole item decoded to Python with boto3's TypeDeserializer, then what it found
+    encoded back with the TypeSerializer into a new Item, whose LimitedSizeDict re-measures the item at every insert.
+    For 20 names on items of 30 attributes that is 20 full decodes an item. When every path is a top-level name (no
+    `.` and no `[n]`: the case of every projection in this app), the item's own attribute values are copied
+    instead, in the order of the paths, as moto's merge does; any other path goes through moto's code. The values
+    come back as they were stored, where moto's round trip could re-order a set's members or re-write a number
+    (DynamoDB gives sets in no order, and numbers as they were normalised on write).
+    Upstream: in Item.project, resolve each path on self.attrs (DynamoType values) rather than on to_regular_json(),
+    decoding nothing, and build the projected Item the way Item.__deepcopy__ already does, without re-validating the
+    size of attributes that passed validation on write."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    original = Item.project
+
+    def copied(value: DynamoType) -> DynamoType:
+        """DynamoType.__deepcopy__'s copy; a string, number or boolean has nothing nested to copy."""
+        if value.type not in ("S", "N", "BOOL", "NULL"):
+            return copy.deepcopy(value)
+        twin = DynamoType.__new__(DynamoType)
+        twin.type, twin.value = value.type, value.value
+        return twin
+
+    def project(self, projection_expressions):
+        names = []
+        for path in projection_expressions:
+            if len(path) != 1 or not isinstance(path[0], str) or "[" in path[0]:
+                return original(self, projection_expressions)
+            names.append(path[0])
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        for name in names:
+            value = self.attrs.get(name)
+            if value is not None and name not in attrs:
+                dict.__setitem__(attrs, name, copied(value))
+        projected = Item.__new__(Item)
+        projected.hash_key, projected.range_key, projected.attrs = self.hash_key, self.range_key, attrs
+        return projected
+
+    _replace(Item, "project", project)
+
+
+def _a_query_copies_only_what_it_returns() -> None:
+    """Table.query deep-copies every item it returns, whole, and only then applies the index's projection, the
+    FilterExpression and the ProjectionExpression, so a query asking for 20 of 30 attributes copies all 30; and its
+    paging loop computes each item's size twice (the 1 MB check, then the running total), walking every attribute.
+    Here, during a query, that copy is deferred: the items go through projection and filter as they are stored (none
+    of those steps changes an item), and at the end only what is still a stored item is deep-copied (a projected item
+    is a new one already); an item's size is computed once per query, a string's, number's or boolean's directly
+    (the same bytes DynamoType.size counts, without its chain of type tests). Same items, same order, same pages,
+    same LastEvaluatedKey and counts: only the copying and measuring of what is not returned is gone.
+    Upstream: in Table.query, project and filter before copying (or copy only when no projection made a new item),
+    and compute `result.size()` once per candidate in the paging loop (a local variable); in DynamoType.size, test
+    the common types first."""
+    import moto.dynamodb.models.table as table_module
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+    original_query, original_size = Table.query, Item.size
+    scope = threading.local()
+
+    class Copy:
+        """table.py's `copy`, but during a query its deepcopy of the results list only notes the items it holds."""
+
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, memo=None):
+            pending = getattr(scope, "pending", None)
+            if pending is not None and memo is None and type(value) is list:
+                pending.update((id(item), item) for item in value)
+                return list(value)
+            return copy.deepcopy(value, memo)
+
+    def measured(item: Item) -> int:  # moto 5.2.5's Item.size and DynamoType.size, the common types first
+        total = 0
+        for name, value in item.attrs.items():
+            total += len(name.encode("utf-8"))
+            kind, raw = value.type, value.value
+            if kind == "S" and type(raw) is str:
+                total += len(raw.encode("utf-8"))
+            elif kind == "N":
+                total += len(str(raw))
+            elif (kind == "BOOL" or kind == "NULL") and type(raw) is bool:
+                total += 1
+            else:
+                total += value.size()
+        return total
+
+    def size(self) -> int:
+        sizes = getattr(scope, "sizes", None)
+        if sizes is None:
+            return original_size(self)
+        known = sizes.get(id(self))
+        if known is None or known[0] is not self:
+            known = sizes[id(self)] = (self, measured(self))
+        return known[1]
+
+    def query(self, *args, **kwargs):
+        if getattr(scope, "pending", None) is not None:  # a query inside a query (none in moto 5.2.5): as it was
+            return original_query(self, *args, **kwargs)
+        scope.pending, scope.sizes = {}, {}
+        try:
+            results, scanned_count, last_evaluated_key = original_query(self, *args, **kwargs)
+            stored = scope.pending
+        finally:
+            scope.pending = scope.sizes = None
+        return ([copy.deepcopy(item) if stored.get(id(item)) is item else item for item in results],
+                scanned_count, last_evaluated_key)
+
+    table_module.copy = Copy()
+    _replace(Item, "size", size)
+    _replace(Table, "query", query)
+
+
+def _an_answer_converts_its_items_directly() -> None:
+    """DynamoResult turns each answer into plain dicts with dynamo_to_dict, which for every node of every item tests
+    datetime, DynamoType and `hasattr(obj, "to_json")` before it looks at dicts and lists. Here the node types an
+    answer is made of (DynamoType, dict, moto's LimitedSizeDict, list, str, int, bool, None) are converted directly,
+    to the same dicts; binary values (B, BS), whose bytes moto's function decodes, and anything else go through
+    moto's function.
+    Upstream: dispatch on type(obj) in dynamo_to_dict (a dict of converters), testing to_json last, or give
+    DynamoType a method that returns its wire dict."""
+    import moto.dynamodb.responses as responses
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    original = responses.dynamo_to_dict
+    plain = (str, int, bool, type(None))
+
+    def dynamo_to_dict(obj):
+        kind = type(obj)
+        if kind is DynamoType:
+            if obj.type in ("B", "BS"):
+                return original(obj)
+            return {obj.type: dynamo_to_dict(obj.value)}
+        if kind is dict or kind is LimitedSizeDict:
+            return {key: dynamo_to_dict(value) for key, value in obj.items()}
+        if kind is list:
+            return [dynamo_to_dict(value) for value in obj]
+        if kind in plain:
+            return obj
+        return original(obj)
+
+    _replace(responses, "dynamo_to_dict", dynamo_to_dict)
+
+
+def _a_string_casts_to_itself() -> None:
+    """DynamoType.cast_value, which every key comparison, sort and hash-key match of a query reads (twice per
+    comparison), tests number, set, list, map and null before it returns a string's value as it is: sorting 2,000
+    open cases by their index keys read it 10,000 times. Here a string, binary or boolean value returns at once, as
+    it did at the end of those tests; every other type goes through moto's property.
+    Upstream: test the scalar types first in cast_value (or keep the cast value on the DynamoType, which is
+    immutable in moto's use of it as a key)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    original = DynamoType.cast_value.fget
+
+    def cast_value(self):
+        if self.type in ("S", "B", "BOOL"):
+            return self.value
+        return original(self)
+
+    _replace(DynamoType, "cast_value", property(cast_value))
+
+
+def apply_query_patches() -> None:
+    """The patches of this section, in order (apply_all() calls it)."""
+    _a_projection_picks_its_attributes()
+    _a_query_copies_only_what_it_returns()
+    _an_answer_converts_its_items_directly()
+    _a_string_casts_to_itself()
