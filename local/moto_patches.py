@@ -805,7 +805,7 @@ def _a_query_copies_only_what_it_returns() -> None:
         return ([copy.deepcopy(item) if stored.get(id(item)) is item else item for item in results],
                 scanned_count, last_evaluated_key)
 
-    table_module.copy = Copy()
+    _replace(table_module, "copy", Copy())
     _replace(Item, "size", size)
     _replace(Table, "query", query)
 
