@@ -428,3 +428,30 @@ def test_a_good_score_tells_no_one(repo, shared_cloud):
     assert [n for n in shared_cloud.notifications("EscalationsTopic-inbox")
             if n["attributes"]["caseId"] == case_id] == []
     assert [e.event for e in repo.timeline(case_id)] == ["customer rated us 3/5"]
+
+
+# -- the queue --------------------------------------------------------------------------------------------------------
+def every_field(case_id: str) -> dict:
+    """A value for every attribute of a case record, so a summary shows all it can."""
+    from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+    values = {UnicodeAttribute: f"some {case_id}", NumberAttribute: 2, BooleanAttribute: True,
+              UnicodeSetAttribute: {"generic#other"}}
+    return {name: values[type(attribute)] for name, attribute in CaseRecord.get_attributes().items()
+            if type(attribute) in values and name not in ("case_id", "record")}
+
+
+def test_a_summary_reads_only_the_attributes_the_queue_asks_for():
+    whole = CaseRecord("generic-q0", CASE_RECORD, **every_field("generic-q0"))
+    read = CaseRecord("generic-q0", CASE_RECORD, **{name: getattr(whole, name) for name in service.SUMMARY_ATTRIBUTES
+                                                     if name not in ("case_id", "record")})
+    assert service.summary(read) == service.summary(whole)
+
+
+def test_the_queue_lists_each_case_as_its_summary_without_the_rest_of_the_case(repo):
+    fields = {**every_field("generic-q1"), "status": lifecycle.OPEN, "deadline": "2026-11-22T08:00:00.000Z",
+              "author_key": "generic#generic-q1", "closed_at": None}
+    repo.open(CaseRecord("generic-q1", CASE_RECORD, **fields))
+    listed = {case["caseId"]: case for case in service.list_cases(lifecycle.OPEN, 500, repo)}
+    whole = repo.get("generic-q1")
+    assert whole.draft_reply and whole.task_token  # stored, and not read by the queue
+    assert listed["generic-q1"] == service.summary(whole)
