@@ -17,6 +17,9 @@ JSON = {"content-type": "application/json"}
 def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: http.server sends the headers and the body in two writes, and with Nagle on, the body's last
+        # segment waits for the client to acknowledge the first, which a client delays by up to 40 ms (delayed ACK)
+        disable_nagle_algorithm = True
         timeout = read_timeout  # on the socket: each read waits this long at most, keep-alive waits included
 
         def do_GET(self):
