@@ -6,6 +6,7 @@ environment and the state machine all come from template.yaml and statemachines/
 from __future__ import annotations
 
 import base64
+import functools
 import importlib
 import json
 import logging
@@ -47,7 +48,11 @@ from local.template import artifact_path  # noqa: E402
 # execution history (which the CLI, the demo and the tests read) has them all.
 logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
 
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+# The boto3 default session is kept from one mock to the next (moto's default makes a new one each time, and with it
+# botocore's loader, which reads every service model's JSON again: a third of a local cloud's start). Nothing in it
+# belongs to one cloud: moto intercepts requests by a handler of every session, and the credentials are fake.
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False},
+               "core": {"reset_boto3_session": False}}
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 CLOCK_OVERRIDES = ("ACK_SLA_SECONDS", "ACK_HARD_LIMIT_SECONDS", "DM_WAIT_SECONDS", "TRIAGE_CLAIM_SECONDS",
                    "RESOLVE_SECONDS", "FOLLOW_UP_SECONDS", "MAX_ESCALATION_LEVEL", "PRE_BREACH_WARNING_SECONDS",
@@ -123,6 +128,7 @@ class LocalCloud:
         self._original_invoke = None
         self._pump: threading.Thread | None = None
         self._pump_stop = threading.Event()
+        self._threads_before: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}  # function -> invocations under way (its reserved concurrency caps it)
         self.inboxes: dict[str, str] = {}
@@ -145,8 +151,10 @@ class LocalCloud:
         policy()  # as a function's cold start does: a broken policy file stops here, with its problems listed
         parameters.clear_caches()  # secrets cached by an earlier local cloud in this process
         moto_patches.apply_all()
+        _validate_each_definition_once()
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
+        self._threads_before = set(threading.enumerate())
         self._original_invoke = LambdaSimpleBackend.invoke
         cloud = self
         LambdaSimpleBackend.invoke = lambda backend, name, qualifier, body, headers, response_headers: \
@@ -176,7 +184,7 @@ class LocalCloud:
     def _stop_running_executions(self) -> None:
         """A running execution left behind would wake later and call moto's server port. One that has only just
         started cannot be stopped yet in moto (its worker has no environment), so try again shortly."""
-        sfn = boto3.client("stepfunctions")
+        sfn = _client("stepfunctions")
         for attempt in range(20):
             running = [e for e in self.executions() if e["status"] == "RUNNING"]
             if not running:
@@ -187,7 +195,12 @@ class LocalCloud:
                 except Exception:
                     pass  # not stoppable yet; the next round tries again
             time.sleep(0.1)
-        time.sleep(0.1)  # let the interrupted interpreter threads finish before the mock goes
+        # Let the interrupted interpreter threads finish before the mock goes: each thread started while this cloud ran
+        # is given up to 0.1 s in all (what this waited unconditionally before; most have ended already).
+        deadline = time.monotonic() + 0.1
+        for thread in threading.enumerate():
+            if thread not in self._threads_before and thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def _restore_env(self) -> None:
         for name, value in self._saved_env.items():
@@ -207,7 +220,7 @@ class LocalCloud:
 
     # -- resources from the stack ---------------------------------------------------------------------------------
     def _create_resources(self) -> None:
-        dynamodb = boto3.client("dynamodb")
+        dynamodb = _client("dynamodb")
         for name, props in self.stack.resources("AWS::DynamoDB::Table").items():
             args = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
                     "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
@@ -216,20 +229,20 @@ class LocalCloud:
             dynamodb.create_table(**args)
             if props.get("TimeToLiveSpecification"):
                 dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
-        sqs = boto3.client("sqs")
+        sqs = _client("sqs")
         queues = self.stack.resources("AWS::SQS::Queue")
         for name, props in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]):
             attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
             if "RedrivePolicy" in props:
                 attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
             sqs.create_queue(QueueName=name, Attributes=attributes)
-        sns = boto3.client("sns")
+        sns = _client("sns")
         for name in self.stack.resources("AWS::SNS::Topic"):
             arn = sns.create_topic(Name=name)["TopicArn"]
             self.subscribe_inbox(name, arn)
         self._create_secrets()
         self._create_insights()
-        sfn = boto3.client("stepfunctions")
+        sfn = _client("stepfunctions")
         for name, props in self.stack.resources("AWS::StepFunctions::StateMachine").items():
             definition = artifact_path(props["DefinitionS3Location"]).read_text()
             substitutions = {k: str(v) for k, v in props.get("DefinitionSubstitutions", {}).items()}
@@ -244,7 +257,7 @@ class LocalCloud:
         """The buckets with their lifecycle rules, and the Glue databases and tables (so a test reads a table's
         columns as Athena would). Not the bucket policies: moto reads a statement without its Condition, so the
         deny-without-TLS statement would refuse every call (and local IAM checks no resource policy either)."""
-        s3 = boto3.client("s3")
+        s3 = _client("s3")
         for name, props in self.stack.resources("AWS::S3::Bucket").items():
             bucket = self.stack.physical(name)["Ref"]
             s3.create_bucket(Bucket=bucket)
@@ -253,7 +266,7 @@ class LocalCloud:
                 s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
                     {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")},
                      "Expiration": {"Days": int(rule["ExpirationInDays"])}} for rule in rules]})
-        glue = boto3.client("glue")
+        glue = _client("glue")
         for props in self.stack.resources("AWS::Glue::Database").values():
             glue.create_database(DatabaseInput=props["DatabaseInput"])
         for props in self.stack.resources("AWS::Glue::Table").values():
@@ -273,7 +286,7 @@ class LocalCloud:
                 contents[secret_id] = value
             else:
                 contents.setdefault(secret_id, {})[where.key] = value
-        client = boto3.client("secretsmanager")
+        client = _client("secretsmanager")
         for secret_id, content in contents.items():
             client.create_secret(Name=secret_id, SecretString=content if isinstance(content, str)
                                  else json.dumps(content))
@@ -283,7 +296,7 @@ class LocalCloud:
         from socialcare.secrets import SECRETS
         where = SECRETS[name]
         secret_id = os.environ[where.name_variable]
-        client = boto3.client("secretsmanager")
+        client = _client("secretsmanager")
         if where.key is None:
             content = value
         else:
@@ -298,7 +311,7 @@ class LocalCloud:
             return secret_id
         with iam.acting_as(None):
             try:
-                return boto3.client("secretsmanager").describe_secret(SecretId=secret_id)["ARN"]
+                return _client("secretsmanager").describe_secret(SecretId=secret_id)["ARN"]
             except ClientError:  # no such secret: the name alone, which no "-??????" grant matches
                 return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret_id}"
 
@@ -307,18 +320,18 @@ class LocalCloud:
         """An SQS queue that receives what a topic publishes (optionally through a filter policy), so a local run
         can show who was told what."""
         inbox = inbox or f"{topic_logical_id}-inbox"
-        sqs = boto3.client("sqs")
+        sqs = _client("sqs")
         url = sqs.create_queue(QueueName=inbox)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         attributes = {"FilterPolicy": json.dumps(filter_policy)} if filter_policy else {}
-        boto3.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
+        _client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
         self.inboxes[inbox] = url
         self.received[inbox] = []
         return inbox
 
     def notifications(self, inbox: str) -> list[dict]:
         """Everything delivered to an inbox so far: subject, message (parsed if JSON) and attributes."""
-        sqs = boto3.client("sqs")
+        sqs = _client("sqs")
         while True:
             messages = sqs.receive_message(QueueUrl=self.inboxes[inbox], MaxNumberOfMessages=10).get("Messages", [])
             if not messages:
@@ -437,7 +450,7 @@ class LocalCloud:
         once (locally, no visibility wait)."""
         mapping, = self.stack.queue_mappings()
         function, url = mapping["function"], mapping["queue_url"]
-        sqs = boto3.client("sqs")
+        sqs = _client("sqs")
         delivered = 0
         with iam.acting_as(self.stack.functions[function].role_arn):
             for _ in range(max_rounds):
@@ -489,11 +502,11 @@ class LocalCloud:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{case_id}"
 
     def executions(self) -> list[dict]:
-        pages = boto3.client("stepfunctions").get_paginator("list_executions")
+        pages = _client("stepfunctions").get_paginator("list_executions")
         return [e for page in pages.paginate(stateMachineArn=self.state_machine_arn) for e in page["executions"]]
 
     def history(self, case_id: str) -> list[dict]:
-        return boto3.client("stepfunctions").get_execution_history(executionArn=self.execution_arn(case_id))["events"]
+        return _client("stepfunctions").get_execution_history(executionArn=self.execution_arn(case_id))["events"]
 
     def path(self, case_id: str) -> list[str]:
         """The states the case's execution entered, in order."""
@@ -509,12 +522,38 @@ class LocalCloud:
         raise TimeoutError(f"{what} not reached within {timeout}s")
 
     def wait_for_status(self, case_id: str, timeout: float = 30) -> dict:
-        sfn = boto3.client("stepfunctions")
+        sfn = _client("stepfunctions")
 
         def finished():
             description = sfn.describe_execution(executionArn=self.execution_arn(case_id))
             return description if description["status"] != "RUNNING" else None
         return self.wait_for(finished, timeout, what=f"end of {case_id}")
+
+
+@functools.cache
+def _validate_each_definition_once() -> None:
+    """moto's CreateStateMachine validates the definition by parsing it with its ANTLR parser (pure Python: 0.25 s of
+    CPU for ours, most of what remained of a local cloud's start, and every test's cloud creates the state machine
+    again). Whether a text parses depends on the text alone, so a definition moto accepted once in this process is not
+    parsed again; any other text (a test's own copy of the stack, a broken definition) is validated as before.
+    (A moto patch: its place is local/moto_patches.py, next to the execution's own reuse of the parse.)"""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    validate = StepFunctionsParserBackend._validate_definition
+    accepted: set[str] = set()
+
+    def validate_once(definition: str) -> None:
+        if definition not in accepted:
+            validate(definition=definition)  # raises InvalidDefinition, as before
+            accepted.add(definition)
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate_once)
+
+
+@functools.cache
+def _client(service: str):
+    """The harness's own client of a service, made once per process (botocore's client creation costs a few ms of CPU,
+    and a local cloud's start and each look at an execution or an inbox made several). A client holds nothing of one
+    cloud: moto serves whichever mock is running, and local IAM checks each call's principal, not its client."""
+    return boto3.client(service)
 
 
 def _message(text: str) -> dict | str:
