@@ -131,6 +131,8 @@ class LocalCloud:
         self._threads_before: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._running: dict[str, int] = {}  # function -> invocations under way (its reserved concurrency caps it)
+        self._changed = threading.Condition()
+        self._changes = 0  # invocations ended, except those of a thread looking at a wait_for predicate
         self.inboxes: dict[str, str] = {}
         self.received: dict[str, list[dict]] = {}
 
@@ -367,6 +369,10 @@ class LocalCloud:
         finally:
             with self._lock:
                 self._running[function] -= 1
+            if not getattr(_waiter, "active", False):
+                with self._changed:  # wakes wait_for
+                    self._changes += 1
+                    self._changed.notify_all()
             # Powertools keeps disabled metrics in memory and prints them once a metric has 100 values; a Lambda
             # would have flushed them at the end of each invocation.
             Metrics().clear_metrics()
@@ -512,14 +518,31 @@ class LocalCloud:
         """The states the case's execution entered, in order."""
         return [e["stateEnteredEventDetails"]["name"] for e in self.history(case_id) if "stateEnteredEventDetails" in e]
 
-    def wait_for(self, predicate, timeout: float = 20, interval: float = 0.05, what: str = "condition"):
+    def wait_for(self, predicate, timeout: float = 20, interval: float = 0.25, what: str = "condition"):
+        """predicate()'s value once it is truthy. It is looked at again as soon as an invocation ends in another thread
+        (a task of the state machine, the ingest pump, a request to the local server): what a handler changes is seen
+        at once, without polling a case 20 times a second while a clock runs. Between two looks: at least 0.05 s (a
+        burst of tasks costs no more looks than polling did) and at most `interval` (for what changes without an
+        invocation: a Choice or a Wait of the interpreter, an execution's end)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
+        shortest = min(0.05, interval)
+        while True:
+            with self._changed:
+                seen = self._changes
+            looked_at = time.monotonic()
+            was_waiting, _waiter.active = getattr(_waiter, "active", False), True
+            try:
+                value = predicate()  # (its own invocations, e.g. GET /cases/{id}, are no change to wake on)
+            finally:
+                _waiter.active = was_waiting
             if value:
                 return value
-            time.sleep(interval)
-        raise TimeoutError(f"{what} not reached within {timeout}s")
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{what} not reached within {timeout}s")
+            with self._changed:
+                self._changed.wait_for(lambda: self._changes != seen,
+                                       timeout=max(0.0, min(looked_at + interval, deadline) - time.monotonic()))
+            time.sleep(max(0.0, min(looked_at + shortest, deadline) - time.monotonic()))
 
     def wait_for_status(self, case_id: str, timeout: float = 30) -> dict:
         sfn = _client("stepfunctions")
@@ -527,7 +550,10 @@ class LocalCloud:
         def finished():
             description = sfn.describe_execution(executionArn=self.execution_arn(case_id))
             return description if description["status"] != "RUNNING" else None
-        return self.wait_for(finished, timeout, what=f"end of {case_id}")
+        return self.wait_for(finished, timeout, interval=0.05, what=f"end of {case_id}")  # no invocation ends one
+
+
+_waiter = threading.local()  # .active: this thread is evaluating a wait_for predicate
 
 
 @functools.cache
