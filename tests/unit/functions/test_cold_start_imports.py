@@ -93,3 +93,20 @@ def test_a_handler_loads_nothing_that_only_other_handlers_work_needs(handler):
     modules = loaded_after(f"import functions.{handler}.app", lambda_like=True)
     assert [m for m, handlers in ONLY_IN.items() if handler not in handlers and under(modules, (m,))] == []
 
+
+
+def test_no_handler_makes_an_aws_client_at_its_import():
+    # A client costs a cold start about 0.4 of `import boto3` (its service model, endpoints and rules) when its session
+    # made none before. Each is made at its first call, from the one session the layer's clients and PynamoDB's share
+    # (socialcare.aws), where the next ones cost a few milliseconds; Powertools' idempotency made one at the import
+    # from a boto3 session of its own, and PynamoDB loaded it all again at the first request.
+    code = ("import botocore.client\nmade = []\ncreate = botocore.client.ClientCreator.create_client\n"
+            "def counting(self, service, *args, **kwargs):\n    made.append(service)\n"
+            "    return create(self, service, *args, **kwargs)\n"
+            "botocore.client.ClientCreator.create_client = counting\n"
+            + "\n".join(f"import functions.{handler}.app" for handler in HANDLERS) + "\nprint(json.dumps(made))")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers/domain'}", "LAMBDA_TASK_ROOT": str(ROOT),
+           "AWS_LAMBDA_FUNCTION_NAME": "cold-start-test"}
+    result = subprocess.run([sys.executable, "-c", f"import json\n{code}"], env=env, cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert json.loads(result.stdout.splitlines()[-1]) == []
