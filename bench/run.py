@@ -104,6 +104,7 @@ def import_seconds(module: str, bytecode_dir: str) -> float:
     env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers/domain'}",  # os.environ has the fake AWS creds
            "LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": "bench", "PYTHONPYCACHEPREFIX": bytecode_dir}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("POWERTOOLS_TRACE_DISABLED", None)  # set for the local cloud; a deployed Tracer patches at import
     code = f"import time; started = time.perf_counter(); import {module}; print(time.perf_counter() - started)"
     return float(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                                 check=True).stdout)
