@@ -1,8 +1,11 @@
 """`make build` ends here: each function as `sam build` left it in .aws-sam/build, with the layers it uses, against
 Lambda's quota of 250 MB unzipped (function and layers together). The weekly digest carries matplotlib and numpy
-besides the domain layer, so this is the check that tells us before a deploy refuses it."""
+besides the domain layer, so this is the check that tells us before a deploy refuses it. It also checks that every
+layer ships its bytecode (layers/domain/Makefile): Lambda's /opt is read-only, so a module without its .pyc would be
+compiled again at every cold start."""
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import sys
 
@@ -31,6 +34,16 @@ def sizes(build: pathlib.Path | None = None) -> dict[str, int]:
     return result
 
 
+def uncompiled(build: pathlib.Path | None = None) -> list[pathlib.Path]:
+    """The layers' Python sources without their bytecode for this Python (3.13, the runtime's)."""
+    build = build or BUILD
+    template = yaml.load((build / "template.yaml").read_text(), Loader=_IgnoreTags)
+    layers = [name for name, resource in template["Resources"].items()
+              if resource["Type"] == "AWS::Serverless::LayerVersion"]
+    return [source for layer in layers for source in sorted((build / layer).rglob("*.py"))
+            if not pathlib.Path(importlib.util.cache_from_source(source)).is_file()]
+
+
 def _ref(layer) -> str:
     return layer["Ref"] if isinstance(layer, dict) else layer
 
@@ -53,7 +66,10 @@ def main() -> int:
           f"with its layers (Lambda allows {LAMBDA_UNZIPPED_LIMIT / 2**20:.0f} MB)")
     for name, size in too_big.items():
         print(f"  {name}: {size / 2**20:.0f} MB is over the quota", file=sys.stderr)
-    return 1 if too_big else 0
+    missing_bytecode = uncompiled()
+    for source in missing_bytecode[:10]:
+        print(f"  {source}: shipped without its bytecode (each cold start would compile it)", file=sys.stderr)
+    return 1 if too_big or missing_bytecode else 0
 
 
 if __name__ == "__main__":

@@ -45,3 +45,15 @@ def test_a_function_over_the_quota_fails(tmp_path, monkeypatch, capsys):
     assert "BigFunction" in capsys.readouterr().err
     monkeypatch.setattr(package_sizes, "LAMBDA_UNZIPPED_LIMIT", 8000)
     assert package_sizes.main() == 0
+
+
+def test_a_layer_module_without_its_bytecode_is_named(tmp_path):
+    import py_compile
+    build = built(tmp_path, {"DomainLayer": 10, "SmallFunction": 10, "BigFunction": 10})
+    compiled, bare = build / "DomainLayer" / "python" / "compiled.py", build / "DomainLayer" / "python" / "bare.py"
+    compiled.parent.mkdir()
+    compiled.write_text("x = 1\n")
+    bare.write_text("y = 2\n")
+    py_compile.compile(str(compiled))
+    (build / "SmallFunction" / "app.py").write_text("z = 3\n")  # a function's own code may ship as source
+    assert package_sizes.uncompiled(build) == [bare]
