@@ -65,6 +65,63 @@ def test_an_index_query_finds_only_its_hash_key_sorted_and_paged(dynamodb):
     assert dynamodb.scan(TableName="t")["Count"] == 7  # a scan still reads the whole table
 
 
+def _by_g_from_scan(client, g: str) -> list[tuple[str, str]]:
+    items = [item for item in client.scan(TableName="t")["Items"] if item.get("g") == {"S": g} and "d" in item]
+    return [key for _, key in sorted(((item["d"]["S"], item["pk"]["S"], item["sk"]["S"]), _keys([item])[0])
+                                     for item in items)]
+
+
+def test_an_index_query_follows_every_write_of_its_key(dynamodb):
+    """Puts, updates that set, change or remove the index key, deletes, batch writes, transactions that succeed and
+    that fail: after each, the index query answers what a scan of the table says."""
+    import random
+    rng = random.Random(7)
+    values = ("OPEN", "CLOSED", "NEW")
+
+    def check():
+        for g in values:
+            answer = dynamodb.query(TableName="t", IndexName="by_g", KeyConditionExpression="g = :g",
+                                    ExpressionAttributeValues={":g": {"S": g}})["Items"]
+            assert _keys(answer) == _by_g_from_scan(dynamodb, g), g
+
+    check()  # the map of `g` is built here, on an empty table
+    for step in range(300):
+        pk, sk, g, d = f"c{rng.randrange(12)}", rng.choice(("CASE", "PTR")), rng.choice(values), f"d{rng.randrange(5)}"
+        key = {"pk": {"S": pk}, "sk": {"S": sk}}
+        action = rng.randrange(7)
+        if action == 0:
+            _put(dynamodb, pk, sk, g=g, d=d)
+        elif action == 1:
+            _put(dynamodb, pk, sk, d=d)  # replaced by an item without the index key
+        elif action == 2:
+            dynamodb.update_item(TableName="t", Key=key, UpdateExpression="SET g = :g, d = :d",
+                                 ExpressionAttributeValues={":g": {"S": g}, ":d": {"S": d}})
+        elif action == 3:
+            dynamodb.update_item(TableName="t", Key=key, UpdateExpression="REMOVE g")
+        elif action == 4:
+            dynamodb.delete_item(TableName="t", Key=key)
+        elif action == 5:
+            dynamodb.batch_write_item(RequestItems={"t": [
+                {"PutRequest": {"Item": {**key, "g": {"S": g}, "d": {"S": d}}}},
+                {"DeleteRequest": {"Key": {"pk": {"S": f"c{rng.randrange(12)}"}, "sk": {"S": "PTR"}}}}]})
+        else:
+            other = {"pk": {"S": f"c{rng.randrange(12)}"}, "sk": {"S": "CASE"}}
+            fails = rng.random() < 0.5
+            try:
+                dynamodb.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": "t", "Key": key, "UpdateExpression": "SET g = :g, d = :d",
+                                "ExpressionAttributeValues": {":g": {"S": g}, ":d": {"S": d}}}},
+                    {"Delete": {"TableName": "t", "Key": other}} if other != key else
+                    {"Put": {"TableName": "t", "Item": {"pk": {"S": "x"}, "sk": {"S": "CASE"}, "g": {"S": g},
+                                                         "d": {"S": d}}}},
+                    {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "nobody"}, "sk": {"S": "CASE"}},
+                                        "ConditionExpression": "attribute_exists(pk)" if fails else
+                                        "attribute_not_exists(pk)"}}])
+            except ClientError as refused:
+                assert refused.response["Error"]["Code"] == "TransactionCanceledException" and fails
+        check()
+
+
 def test_a_failed_transaction_leaves_nothing_written(dynamodb):
     _put(dynamodb, "a", "CASE", g="OPEN", d="1")
     _put(dynamodb, "z", "CASE")
