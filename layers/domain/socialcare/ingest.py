@@ -266,12 +266,12 @@ def _attach(case_id: str, mention: Mention, assessment: Assessment, received_at:
             return None
         return DM_RESUMED if resumed else DM_ATTACHED
     if repo.add_event(case_id, f"mention:{mention.key}", "mention attached", _public_detail(mention)):
-        repo.update(case_id, [CaseRecord.mention_count.add(1)])
-        service.promise_response(case_id, repo)  # a post without our response: the wall-clock promise runs again
-    case = repo.get(case_id)
+        case = service.count_mention(case_id, repo)  # a post without our response: the wall-clock promise runs again
+    else:
+        case = repo.get(case_id)
     if case is None or case.status != lifecycle.OPEN:
         return None
-    service.raise_priority(case_id, assessment.priority, "the customer wrote again", repo)
+    service.raise_priority(case_id, assessment.priority, "the customer wrote again", repo, known=case)
     return ATTACHED
 
 

@@ -172,12 +172,15 @@ def _tell_first_tier(case: CaseRecord, priority: str, reason: str, repo: CasesRe
                                _briefing(case, "escalations", reason))
 
 
-def raise_priority(case_id: str, priority: str, why: str, repo: CasesRepository | None = None) -> bool:
+def raise_priority(case_id: str, priority: str, why: str, repo: CasesRepository | None = None,
+                   known: CaseRecord | None = None) -> bool:
     """Raise an open case's priority, never lower it (a customer who writes again, angrier; a complaint that turns
-    out to be part of a pile-on). A higher tier than before hears of it at once. False: it was already that high."""
+    out to be part of a pile-on). A higher tier than before hears of it at once. False: it was already that high.
+    `known`: the case as just read; its priority already that high answers False without a write (a priority is
+    never lowered, so the conditional write would fail)."""
     repo = _repo(repo)
     lower = lifecycle.PRIORITIES[lifecycle.PRIORITIES.index(priority) + 1:]
-    if not lower:
+    if not lower or (known is not None and known.priority not in lower):
         return False
     try:
         case = repo.update(case_id, [CaseRecord.priority.set(priority)],
@@ -310,6 +313,24 @@ def promise_response(case_id: str, repo: CasesRepository | None = None) -> bool:
         raise
     repo.add_event(case_id, f"promise:{since}", "response promised", {"since": since})
     return True
+
+
+def count_mention(case_id: str, repo: CasesRepository | None = None) -> CaseRecord:
+    """The customer posted again on their case: one more mention counted and, as promise_response does, a promise
+    started on an open case that has none running, in one write. The case as it stands after it."""
+    repo = _repo(repo)
+    since = now_iso()
+    try:
+        case = repo.update(case_id, [CaseRecord.mention_count.add(1),
+                                     CaseRecord.promise_since.set(CaseRecord.promise_since | since)],
+                           condition=CaseRecord.status == lifecycle.OPEN)
+    except Exception as error:
+        if not condition_failed(error):
+            raise
+        return repo.update(case_id, [CaseRecord.mention_count.add(1)])  # closed meanwhile: counted, no promise
+    if case.promise_since == since:  # it started now (a promise of the same millisecond has this event's key)
+        repo.add_event(case_id, f"promise:{since}", "response promised", {"since": since})
+    return case
 
 
 def _promise_kept(case: CaseRecord, kind: str, repo: CasesRepository) -> None:
