@@ -63,9 +63,9 @@ def _private_message(mention: Mention, received_at: str, repo: CasesRepository) 
     if rated:
         repo.link_mention(mention.key, rated, RATED)
         return IngestOutcome(mention.key, RATED, rated)
-    earlier, cleared_at = _author_record(mention, repo)
-    assessment = assess(mention, earlier, policy(), clocks.now(), flag_cleared_at=cleared_at)
-    outcome, case_id = _open_or_attach(mention, assessment, repo, received_at)
+    author = _author_record(mention, repo)
+    assessment = assess(mention, author.earlier, policy(), clocks.now(), flag_cleared_at=author.cleared_at)
+    outcome, case_id = _open_or_attach(mention, assessment, repo, received_at, author)
     repo.link_mention(mention.key, case_id, outcome)
     return IngestOutcome(mention.key, outcome, case_id)
 
@@ -89,7 +89,8 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
     """Assess, note a complaint for pile-ons, then open or attach a case, or only watch an indirect mention."""
     now = clocks.now()
     _note_review_rating(mention, repo)
-    earlier, cleared_at = _author_record(mention, repo)
+    author = _author_record(mention, repo)
+    earlier, cleared_at = author.earlier, author.cleared_at
     assessment = assess(mention, earlier, policy(), now, flag_cleared_at=cleared_at)
     complaint = None
     # a flagged author's complaint counts towards no pile-on: it neither opens an incident nor grows one up the ladder
@@ -105,7 +106,7 @@ def _public_mention(mention: Mention, repo: CasesRepository, pile: incidents.Pil
     if not (worth_a_case(mention, assessment, policy()) or in_pile_on):
         repo.mark_watched(mention.key)
         return IngestOutcome(mention.key, WATCHED, None)
-    outcome, case_id = _open_or_attach(mention, assessment, repo)
+    outcome, case_id = _open_or_attach(mention, assessment, repo, author=author)
     if complaint is not None:
         IncidentsRepository().set_complaint_case(assessment.topic, complaint, case_id)
     if in_pile_on:
@@ -185,23 +186,37 @@ def _tell_growth(incident_id: str, mention_key: str) -> None:
 OPEN_ATTEMPTS = 5
 
 
-def _author_record(mention: Mention, repo: CasesRepository) -> tuple[list[EarlierCase], datetime | None]:
-    """The author's earlier cases, and when an agent last cleared their flag (only later dismissals count)."""
-    return (history.earlier_record(mention.author_key, repo),
-            history.flag_cleared_at(mention.author_key, repo))
+@dataclass(frozen=True)
+class _AuthorRecord:
+    """What ingest reads of the author before it decides, read once: their cases, their open case's id, and when an
+    agent last cleared their flag (only later dismissals count)."""
+    cases: list[CaseRecord]
+    earlier: list[EarlierCase]
+    open_case_id: str | None
+    cleared_at: datetime | None
+
+
+def _author_record(mention: Mention, repo: CasesRepository) -> _AuthorRecord:
+    cases = repo.list_by_author(mention.author_key)
+    open_case_id, clearances = repo.author_pointers(mention.author_key)
+    return _AuthorRecord(cases, history.earlier_record(mention.author_key, repo, cases=cases), open_case_id,
+                         history.flag_cleared_at(mention.author_key, repo, clearances=clearances))
 
 
 def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesRepository,
-                    received_at: str = "") -> tuple[str, str]:
+                    received_at: str = "", author: _AuthorRecord | None = None) -> tuple[str, str]:
+    """Attach to the author's open case, or open one. The first attempt goes by what was read of the author a moment
+    ago (a case opened or closed since is found as the writes' conditions refuse, and the next attempt reads again)."""
     for attempt in range(OPEN_ATTEMPTS):
-        case_id = repo.open_case_of(mention.author_key)
+        case_id = author.open_case_id if author and attempt == 0 else repo.open_case_of(mention.author_key)
         if case_id and case_id != case_id_for(mention):
             outcome = _attach(case_id, mention, assessment, received_at, repo)
             if outcome:
                 return outcome, case_id
             continue  # the case closed as we attached: the author's pointer is gone, so open a new case
         try:
-            return OPENED, _open(mention, assessment, repo, received_at)
+            return OPENED, _open(mention, assessment, repo, received_at,
+                                 author.cases if author and attempt == 0 else None)
         except AuthorHasOpenCaseError:
             continue  # another mention of the author opened first: attach to its case
         except TransactWriteError:
@@ -209,12 +224,13 @@ def _open_or_attach(mention: Mention, assessment: Assessment, repo: CasesReposit
     raise RuntimeError(f"could not settle the open case of {mention.author_key}; the queue will redeliver")
 
 
-def _open(mention: Mention, assessment: Assessment, repo: CasesRepository, received_at: str = "") -> str:
+def _open(mention: Mention, assessment: Assessment, repo: CasesRepository, received_at: str = "",
+          cases: list[CaseRecord] | None = None) -> str:
     """Open the mention's case and start its execution. A DM opens a private case: its text stays in the thread (a
     DM item), never in the case's public summary, its timeline or the execution."""
     case_id = case_id_for(mention)
     opened_at = now_iso()
-    taken_up = _answered_case_to_take_up(mention, repo)
+    taken_up = _answered_case_to_take_up(mention, repo, cases)
     private = mention.is_private
     repo.open(CaseRecord(
         case_id, CASE_RECORD, status=lifecycle.OPEN, deadline=opened_at, author_key=mention.author_key,
@@ -244,11 +260,12 @@ def _open(mention: Mention, assessment: Assessment, repo: CasesRepository, recei
     return case_id
 
 
-def _answered_case_to_take_up(mention: Mention, repo: CasesRepository) -> str | None:
+def _answered_case_to_take_up(mention: Mention, repo: CasesRepository,
+                              cases: list[CaseRecord] | None = None) -> str | None:
     """The author's latest case closed as answered in one reply (in public, or privately) within the policy's
-    window, if any."""
+    window, if any. `cases`: the author's, as list_by_author just gave them."""
     since = clocks.now() - timedelta(days=policy().intent.reopen_window_days)
-    answered = [case for case in repo.list_by_author(mention.author_key)
+    answered = [case for case in (repo.list_by_author(mention.author_key) if cases is None else cases)
                 if case.closed_reason in lifecycle.ANSWERED and case.closed_at
                 and clocks.parse(case.closed_at) >= since]
     return max(answered, key=lambda case: case.closed_at).case_id if answered else None

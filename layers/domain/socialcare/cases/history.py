@@ -56,18 +56,26 @@ def earlier_cases(case: CaseRecord, repo: CasesRepository | None = None) -> list
     return [_entry(other, case.author_key) for other in earlier[:EARLIER_CASES_SHOWN]]
 
 
-def earlier_record(author_key: str, repo: CasesRepository, opened_by: str | None = None) -> list[EarlierCase]:
+def earlier_record(author_key: str, repo: CasesRepository, opened_by: str | None = None,
+                   cases: list[CaseRecord] | None = None) -> list[EarlierCase]:
     """The author's cases (opened by `opened_by`, when given) as the assessment reads them: when each opened, and
-    why and when it was dismissed. The flag is the account's own: linked accounts do not add to it."""
+    why and when it was dismissed. The flag is the account's own: linked accounts do not add to it. `cases`: the
+    author's cases as list_by_author just gave them (then `opened_by` is not used)."""
+    if cases is None:
+        cases = repo.list_by_author(author_key, opened_by=opened_by)
     return [EarlierCase(case.case_id, clocks.parse(case.opened_at),
                         (case.closed_reason or "") if case.status == lifecycle.DISMISSED else "",
                         clocks.parse(case.closed_at) if case.closed_at else None)
-            for case in repo.list_by_author(author_key, opened_by=opened_by) if case.opened_at]
+            for case in cases if case.opened_at]
 
 
-def flag_cleared_at(author_key: str, repo: CasesRepository, by: str | None = None) -> datetime | None:
-    """When an agent last cleared the author's flag (by `by`, when given), or None."""
-    times = [clearance.at for clearance in repo.flag_clearances(author_key) if by is None or clearance.at <= by]
+def flag_cleared_at(author_key: str, repo: CasesRepository, by: str | None = None,
+                    clearances: list[CaseRecord] | None = None) -> datetime | None:
+    """When an agent last cleared the author's flag (by `by`, when given), or None. `clearances`: the author's, as
+    the repository just gave them."""
+    if clearances is None:
+        clearances = repo.flag_clearances(author_key)
+    times = [clearance.at for clearance in clearances if by is None or clearance.at <= by]
     return clocks.parse(times[-1]) if times else None
 
 

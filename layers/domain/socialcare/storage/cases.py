@@ -167,6 +167,17 @@ class CasesRepository:
         return _save_once(CaseRecord(_pointer_id(author_key), f"{FLAG_CLEARED_PREFIX}{at}", at=at, cleared_by=by,
                                      clearance_reason=reason))
 
+    def author_pointers(self, author_key: str) -> tuple[str | None, list[CaseRecord]]:
+        """What open_case_of and flag_clearances answer, from one consistent query of the author's pointer partition:
+        their open case id (or None) and their flag clearances, oldest first."""
+        open_case_id, clearances = None, []
+        for record in CaseRecord.query(_pointer_id(author_key), consistent_read=True):
+            if record.record == OPEN_CASE_RECORD:
+                open_case_id = record.open_case_id
+            elif record.record.startswith(FLAG_CLEARED_PREFIX):
+                clearances.append(record)
+        return open_case_id, clearances
+
     def flag_clearances(self, author_key: str) -> list[CaseRecord]:
         """The author's flag clearances, oldest first (the key's order)."""
         return list(CaseRecord.query(_pointer_id(author_key), CaseRecord.record.startswith(FLAG_CLEARED_PREFIX),
