@@ -345,3 +345,18 @@ def test_a_copied_update_expression_is_a_whole_new_tree():
     assert [(type(n), n.type, [c for c in n.children or [] if not isinstance(c, Node)]) for n in originals] == \
            [(type(n), n.type, [c for c in n.children or [] if not isinstance(c, Node)]) for n in copies]
     assert not {id(n) for n in originals} & {id(n) for n in copies}
+
+
+def test_a_response_class_answers_for_its_actions_as_its_listed_functions_do():
+    import inspect
+
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+    from moto.stepfunctions.responses import StepFunctionResponse
+    moto_patches.apply_all()
+    for clazz in (DynamoHandler, SQSResponse, StepFunctionResponse):
+        listed = {name for name, _ in inspect.getmembers(clazz, inspect.isfunction)}
+        names = responses.method_names_from_class(clazz)
+        candidates = listed | {name for name in dir(clazz)} | {"no_such_action", "mro", "__class__", "call_action"}
+        assert {name for name in candidates if name in names} == listed
