@@ -455,3 +455,25 @@ def test_the_queue_lists_each_case_as_its_summary_without_the_rest_of_the_case(r
     whole = repo.get("generic-q1")
     assert whole.draft_reply and whole.task_token  # stored, and not read by the queue
     assert listed["generic-q1"] == service.summary(whole)
+
+
+def test_a_counted_mention_starts_a_promise_only_when_none_runs_and_never_on_a_closed_case(repo):
+    a_case(repo, "count-1", lifecycle.NEW, mention_count=1)                    # no promise running
+    case = service.count_mention("count-1", repo)
+    assert case.mention_count == 2 and case.promise_since
+    assert repo.get_event("count-1", f"promise:{case.promise_since}").event == "response promised"
+    again = service.count_mention("count-1", repo)                            # one runs: it stays, no new event
+    assert (again.mention_count, again.promise_since) == (3, case.promise_since)
+    assert [e.record for e in repo.timeline("count-1") if "promise:" in e.record] == [f"TL#promise:{case.promise_since}"]
+    a_case(repo, "count-2", lifecycle.NEW, mention_count=1)
+    repo.update("count-2", [CaseRecord.status.set(lifecycle.CLOSED)])       # closed meanwhile
+    closed = service.count_mention("count-2", repo)
+    assert (closed.mention_count, closed.promise_since) == (2, None)
+    assert not [e for e in repo.timeline("count-2") if "promise:" in e.record]
+
+
+def test_a_priority_the_case_already_has_is_not_written_again(repo):
+    a_case(repo, "prio-1", lifecycle.NEW, priority="urgent")
+    before = repo.get("prio-1")
+    assert not service.raise_priority("prio-1", "high", "again", repo, known=before)
+    assert repo.get("prio-1").updated_at == before.updated_at
