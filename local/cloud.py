@@ -153,7 +153,6 @@ class LocalCloud:
         policy()  # as a function's cold start does: a broken policy file stops here, with its problems listed
         parameters.clear_caches()  # secrets cached by an earlier local cloud in this process
         moto_patches.apply_all()
-        _validate_each_definition_once()
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
         self._threads_before = set(threading.enumerate())
@@ -554,24 +553,6 @@ class LocalCloud:
 
 
 _waiter = threading.local()  # .active: this thread is evaluating a wait_for predicate
-
-
-@functools.cache
-def _validate_each_definition_once() -> None:
-    """moto's CreateStateMachine validates the definition by parsing it with its ANTLR parser (pure Python: 0.25 s of
-    CPU for ours, most of what remained of a local cloud's start, and every test's cloud creates the state machine
-    again). Whether a text parses depends on the text alone, so a definition moto accepted once in this process is not
-    parsed again; any other text (a test's own copy of the stack, a broken definition) is validated as before.
-    (A moto patch: its place is local/moto_patches.py, next to the execution's own reuse of the parse.)"""
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-    validate = StepFunctionsParserBackend._validate_definition
-    accepted: set[str] = set()
-
-    def validate_once(definition: str) -> None:
-        if definition not in accepted:
-            validate(definition=definition)  # raises InvalidDefinition, as before
-            accepted.add(definition)
-    StepFunctionsParserBackend._validate_definition = staticmethod(validate_once)
 
 
 @functools.cache

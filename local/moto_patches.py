@@ -306,6 +306,24 @@ def _stateless(program) -> bool:
     return True
 
 
+def _a_definition_is_validated_once() -> None:
+    """moto's CreateStateMachine validates the definition by parsing it with its ANTLR parser (pure Python: 0.25 s of
+    CPU for ours, most of what remained of a local cloud's start, and every test's cloud creates the state machine
+    again). Whether a text parses depends on the text alone, so a definition moto accepted once in this process is not
+    parsed again; any other text (a test's own copy of the stack, a broken definition) is validated as before.
+
+    Upstream: cache the validation result per definition text in StepFunctionsParserBackend._validate_definition."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    validate = StepFunctionsParserBackend._validate_definition
+    accepted: set[str] = set()
+
+    def validate_once(definition: str) -> None:
+        if definition not in accepted:
+            validate(definition=definition)  # raises InvalidDefinition, as before
+            accepted.add(definition)
+    StepFunctionsParserBackend._validate_definition = staticmethod(validate_once)
+
+
 def _a_json_path_is_parsed_once() -> None:
     """moto's interpreter parses each JSONPath (InputPath, Parameters' `.$` fields, Choice variables, ResultPath,
     TimeoutSecondsPath...) with jsonpath_ng every time it evaluates one; jsonpath_ng builds its PLY parser for each
@@ -803,6 +821,7 @@ def apply_all() -> None:
     _a_timeout_and_an_answer_never_both_win()
     _requests_are_atomic()
     _an_execution_reuses_its_parsed_definition()
+    _a_definition_is_validated_once()
     _a_json_path_is_parsed_once()
     _a_query_reads_its_partition()
     _an_index_query_reads_its_key()

@@ -360,3 +360,18 @@ def test_a_response_class_answers_for_its_actions_as_its_listed_functions_do():
         names = responses.method_names_from_class(clazz)
         candidates = listed | {name for name in dir(clazz)} | {"no_such_action", "mro", "__class__", "call_action"}
         assert {name for name in candidates if name in names} == listed
+
+
+def test_a_broken_definition_is_refused_each_time_and_a_good_one_accepted_each_time():
+    moto_patches.apply_all()
+    good = '{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}'
+    broken = '{"StartAt": "Missing", "States": {"Done": {"Type": "Nonsense"}}}'
+    role = "arn:aws:iam::123456789012:role/sfn"
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        for attempt in range(2):
+            with pytest.raises(ClientError) as refused:
+                sfn.create_state_machine(name=f"broken-{attempt}", definition=broken, roleArn=role)
+            assert "ASLParserException" in refused.value.response["Error"]["Message"]  # moto sends no error code
+            sfn.create_state_machine(name=f"good-{attempt}", definition=good, roleArn=role)
+        assert len(sfn.list_state_machines()["stateMachines"]) == 2
