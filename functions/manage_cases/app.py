@@ -45,13 +45,13 @@ from socialcare.errors import (
     UnknownActionError,
 )
 from socialcare.http import whole_number
-from socialcare.observability import acknowledgement_metric
+from socialcare.observability import TRACED_MODULES, acknowledgement_metric
 from socialcare.care.policy import policy
 from socialcare.platforms.outbound_http import BUDGET_SECONDS
 from socialcare.storage.incidents import STATUSES as INCIDENT_STATUSES
 
 logger = Logger()
-tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
+tracer = Tracer(patch_modules=TRACED_MODULES)
 policy()  # a mistake in the policy file fails the cold start, loudly, never a case half-way
 metrics = Metrics()
 app = APIGatewayHttpResolver()

@@ -6,10 +6,11 @@ from dataclasses import asdict
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialcare.observability import TRACED_MODULES
 from socialcare.platforms import google_reviews
 
 logger = Logger()
-tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
+tracer = Tracer(patch_modules=TRACED_MODULES)
 
 
 @logger.inject_lambda_context

@@ -7,10 +7,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from socialcare.care import guardrails
 from socialcare.cases import service
 from socialcare.idempotency import once_per_case_and_kind, persistence
-from socialcare.observability import CASE_ID_PATH, annotate_case
+from socialcare.observability import CASE_ID_PATH, TRACED_MODULES, annotate_case
 
 logger = Logger()
-tracer = Tracer(patch_modules=("botocore", "requests"))  # AWS and the platforms: what patch_all adds is unused
+tracer = Tracer(patch_modules=TRACED_MODULES)
 guardrails.patterns()  # every invocation checks the text it sends: the rules compile at the cold start
 
 

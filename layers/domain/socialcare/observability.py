@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
     from socialcare.storage.records import CaseRecord
 
+# What the traced functions (the platform callers and the agent API) have X-Ray patch: their AWS calls and their calls
+# to the platforms. Tracer's default patches every library the SDK knows, which they do not use.
+TRACED_MODULES = ("botocore", "requests")
 # ingest_mentions: one per mention, named after its ingest outcome (socialcare.ingest: opened, attached, ...)
 MENTIONS_PREFIX = "Mentions-"
 # escalate_case: one per clock that ran out
