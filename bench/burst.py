@@ -22,7 +22,8 @@ import threading
 import time
 from collections import Counter
 
-from bench.run import AGENT, mention, row, signed_delivery
+from bench.run import mention, row, signed_delivery
+from local.cli import Api
 from local.server import LocalServer
 
 import boto3  # noqa: E402  (after bench.run, which sets the local environment)
@@ -110,17 +111,23 @@ def post_all(url: str, stream: list[dict]) -> float:
     return time.perf_counter() - started
 
 
+def signed_in(url: str) -> dict[str, str]:
+    """A lead of the local server, as the CLI signs in (an hour's token: longer than any burst)."""
+    return {"Authorization": f"Bearer {Api(url, 'lead').id_token()}"}
+
+
 def wait_until_visible(url: str, case_ids: list[str], started: float) -> float | None:
     """Seconds from the first POST until every case answers GET /cases/{caseId}; None past the timeout. The cases are
     asked for in the order their first mentions were sent, and each round stops at the first that is not there yet:
     the queue delivers roughly in that order, and asking again for every missing case each second (thousands of GETs
     served by the same process) would slow the very ingest it measures."""
     missing = list(case_ids)
+    agent = signed_in(url)
     with requests.Session() as session:
         while missing:
             if time.perf_counter() - started > VISIBLE_TIMEOUT_SECONDS:
                 return None
-            while missing and session.get(f"{url}/cases/{missing[0]}", headers=AGENT, timeout=60).status_code == 200:
+            while missing and session.get(f"{url}/cases/{missing[0]}", headers=agent, timeout=60).status_code == 200:
                 missing.pop(0)
             if missing:
                 time.sleep(1)
@@ -160,10 +167,11 @@ def read_back(stream: list[dict]) -> dict:
 def list_milliseconds(url: str, runs: int = 5) -> tuple[float, int]:
     """GET /cases?limit=500 (the open queue, nearest deadline first): the best of a few runs, and its length."""
     timings, length = [], 0
+    agent = signed_in(url)
     with requests.Session() as session:
         for _ in range(runs):
             started = time.perf_counter()
-            response = session.get(f"{url}/cases?limit=500", headers=AGENT, timeout=60)
+            response = session.get(f"{url}/cases?limit=500", headers=agent, timeout=60)
             timings.append((time.perf_counter() - started) * 1000)
             length = len(response.json()["cases"])
     return min(timings), length

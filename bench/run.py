@@ -44,7 +44,6 @@ LONG_CLOCKS = {"ACK_SLA_SECONDS": 3600, "ACK_HARD_LIMIT_SECONDS": 7200, "DM_WAIT
                "TRIAGE_CLAIM_SECONDS": 3600, "RESOLVE_SECONDS": 3600, "FOLLOW_UP_SECONDS": 3600}
 # The acknowledgement ladder squeezed into seconds: first rung after 1 s, then one rung a second up to level 3.
 LATE_CLOCKS = {**LONG_CLOCKS, "ACK_SLA_SECONDS": 1, "ACK_HARD_LIMIT_SECONDS": 4}
-AGENT = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
 LABEL_WIDTH = 46
 OUTCOME_ORDER = ("opened", "attached", "duplicate")  # socialcare.ingest's names, in the order a reader expects
 
@@ -255,7 +254,7 @@ def stored_outcomes(cloud: LocalCloud) -> dict:
     and each case's mention count."""
     pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=os.environ["MENTIONS_TABLE_NAME"])
     rows = [item for page in pages for item in page["Items"] if item["mention_key"]["S"].startswith("generic#tp-")]
-    cases = [c for c in cloud.http("GET", "/cases?limit=500", headers=AGENT).json()["cases"]
+    cases = [c for c in cloud.http("GET", "/cases?limit=500", headers=cloud.signed_in()).json()["cases"]
              if c["caseId"].startswith("generic-tp-")]
     return {"mention rows": len(rows),
             "outcomes": Counter(item.get("outcome", {}).get("S", "unfinished") for item in rows),
@@ -296,7 +295,7 @@ def states_entered(cloud: LocalCloud, case_id: str) -> list[str]:
 
 
 def show(cloud: LocalCloud, case_id: str) -> dict:
-    return cloud.http("GET", f"/cases/{case_id}", headers=AGENT).json()
+    return cloud.http("GET", f"/cases/{case_id}", headers=cloud.signed_in()).json()
 
 
 def act_when_waiting(cloud: LocalCloud, case_id: str, action: str, **fields) -> None:
@@ -305,7 +304,7 @@ def act_when_waiting(cloud: LocalCloud, case_id: str, action: str, **fields) -> 
     while True:
         cloud.wait_for(lambda: show(cloud, case_id).get("waitingFor") == action, timeout=30,
                        what=f"{case_id} waiting for {action}")
-        response = cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), AGENT)
+        response = cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), cloud.signed_in())
         if response.status == 200:
             return
         if response.status != 409 or time.monotonic() > deadline:

@@ -2,12 +2,14 @@
 their accounts and clearing an author's flag, pile-on incidents (list, show, post the holding statement, resolve),
 replay a sample delivery, serve.
 
-Against the local server by default (http://127.0.0.1:$PORT, Bearer $AGENT_TOKEN); against a deployed stack with
---stack NAME (the API URL from the stack's outputs, calls signed with your AWS credentials, SigV4).
+Against the local server by default (http://127.0.0.1:$PORT, as a local user: --as agent, triage or lead); against a
+deployed stack with --stack NAME (the API URL and the app client from the stack's outputs), signed in as --as NAME
+(default $SOCIALCARE_USER) with your care-team password, asked once and the session kept in ~/.cache/socialcare/.
 """
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import pathlib
@@ -18,49 +20,82 @@ import urllib.parse
 
 import requests
 
+from local.sign_in import LOCAL_PASSWORD, CognitoSignIn, Session, SessionCache, SignInError
+
 ACTIONS = ("acknowledge", "answer", "claim", "resolve", "follow-up", "dismiss")
 
 
 class Api:
-    def __init__(self, base_url: str, agent: str, stack: str | None):
+    """The agent API as one member of the care team, signed in to the stack's user pool (local/sign_in.py): locally
+    as a local user with the local password, deployed as you, the session kept between commands."""
+
+    def __init__(self, base_url: str, user: str, stack: str | None = None, sign_in: CognitoSignIn | None = None):
         self.base_url = base_url.rstrip("/")
-        self.agent = agent
-        self.signer = _sigv4_signer() if stack else None
+        self.user = user
+        self.stack = stack
+        self._sign_in = sign_in
+        self._session: Session | None = None
+
+    @classmethod
+    def of_stack(cls, stack: str, user: str) -> "Api":
+        outputs = _stack_outputs(stack)
+        endpoint = f"https://cognito-idp.{outputs['region']}.amazonaws.com/"
+        return cls(outputs["ApiUrl"], user, stack, CognitoSignIn(endpoint, outputs["DeskClientId"]))
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else None
         headers = {"content-type": "application/json"} if data else {}
-        if self.signer:
-            headers.update(self.signer(method, self.base_url + path, data or b"", headers))
-        else:
-            headers.update({"Authorization": f"Bearer {os.environ.get('AGENT_TOKEN', 'local-agent-token')}",
-                            "X-Agent-Name": self.agent})
+        headers["Authorization"] = f"Bearer {self.id_token()}"
         response = requests.request(method, self.base_url + path, data=data, headers=headers, timeout=30)
         try:
             return response.status_code, response.json()
         except ValueError:
             return response.status_code, {"message": response.text}
 
+    def id_token(self) -> str:
+        if self._session is None or not self._session.fresh():
+            self._session = self._signed_in()
+        return self._session.id_token
 
-def _sigv4_signer():
-    import botocore.session
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    session = botocore.session.get_session()
-    credentials = session.get_credentials()
-    region = session.get_config_variable("region") or "us-east-1"
+    def _signed_in(self) -> Session:
+        if self.stack is None:  # the local server: its config names its stand-in for Cognito and the app client
+            config = requests.get(f"{self.base_url}/desk/config.json", timeout=30).json()
+            client = CognitoSignIn(self.base_url + config["cognitoUrl"], config["clientId"])
+            return client.sign_in(self.user, os.environ.get("SOCIALCARE_PASSWORD", LOCAL_PASSWORD))
+        cache = SessionCache(self.stack)
+        session = self._session or cache.load(self.user)
+        if session is not None and session.fresh():
+            return session
+        if session is not None and session.refresh_token:
+            try:
+                session = self._sign_in.renew(session)
+                cache.save(session)
+                return session
+            except SignInError:
+                pass  # expired or revoked: sign in again
+        password = os.environ.get("SOCIALCARE_PASSWORD") or getpass.getpass(f"password for {self.user}: ")
+        session = self._sign_in.sign_in(self.user, password, new_password=_choose_password)
+        cache.save(session)
+        return session
 
-    def sign(method: str, url: str, body: bytes, headers: dict) -> dict:
-        request = AWSRequest(method=method, url=url, data=body, headers=headers)
-        SigV4Auth(credentials, "execute-api", region).add_auth(request)
-        return dict(request.headers.items())
-    return sign
+    def sign_out(self) -> None:
+        if self.stack is not None:
+            SessionCache(self.stack).forget()
 
 
-def _stack_api_url(stack: str) -> str:
+def _choose_password() -> str:
+    while True:
+        first = getpass.getpass("first sign-in: choose your password (12+ characters, upper and lower case, a digit): ")
+        if first == getpass.getpass("again: "):
+            return first
+        print("the two differ; once more", file=sys.stderr)
+
+
+def _stack_outputs(stack: str) -> dict[str, str]:
     import boto3
-    outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
-    return next(o["OutputValue"] for o in outputs if o["OutputKey"] == "ApiUrl")
+    client = boto3.client("cloudformation")
+    outputs = client.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    return {"region": client.meta.region_name, **{o["OutputKey"]: o["OutputValue"] for o in outputs}}
 
 
 # -- printing ----------------------------------------------------------------------------------------------------
@@ -296,8 +331,8 @@ def print_clearance(clearance: dict) -> None:
 def serve(port: int) -> int:
     from local.server import LocalServer
     server = LocalServer(port=port).start()
-    print(f"social-care local cloud on {server.url}  (agent token: $AGENT_TOKEN, generic secret: "
-          f"$GENERIC_WEBHOOK_SECRET; Ctrl-C stops)")
+    print(f"social-care local cloud on {server.url}  (the desk: {server.url}/desk/, users agent, triage and lead, "
+          f"password {LOCAL_PASSWORD}; generic secret: $GENERIC_WEBHOOK_SECRET; Ctrl-C stops)")
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     try:
@@ -371,9 +406,9 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api", default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
                         help="the API's base URL (default: the local server)")
-    parser.add_argument("--stack", help="a deployed stack's name: its API, with SigV4-signed calls")
-    parser.add_argument("--as", dest="agent", default=os.environ.get("USER", "local-agent"),
-                        help="who you are on the local server (recorded on the timeline)")
+    parser.add_argument("--stack", help="a deployed stack's name: its API, signed in to its user pool")
+    parser.add_argument("--as", dest="user", default=os.environ.get("SOCIALCARE_USER", "lead"),
+                        help="who you sign in as, recorded on the timeline (locally: agent, triage or lead)")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="run the local cloud on 127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
@@ -420,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     report_parser.add_argument("--from", dest="from_day", help="first day, YYYY-MM-DD (default: 6 days ago)")
     report_parser.add_argument("--to", dest="to_day", help="last day, YYYY-MM-DD (default: today)")
     report_parser.add_argument("--html", metavar="FILE", help="write it as one HTML page with charts; prints its path")
+    commands.add_parser("sign-out", help="forget the session kept for --stack")
     policy_parser = commands.add_parser("policy", help="check the care policy file and summarise it")
     policy_parser.add_argument("file", nargs="?", help="default: $POLICY_FILE, else the one the layer ships")
     args = parser.parse_args(argv)
@@ -428,7 +464,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.port)
     if args.command == "policy":
         return check_policy(args.file)
-    api = Api(_stack_api_url(args.stack) if args.stack else args.api, args.agent, args.stack)
+    api = Api.of_stack(args.stack, args.user) if args.stack else Api(args.api, args.user)
+    if args.command == "sign-out":
+        api.sign_out()
+        return 0
     if args.command == "replay":
         return replay(api, args.event_file, args.platform)
     if args.command == "list":

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
                   AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled")
 for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-                      "POWERTOOLS_LOG_LEVEL": "WARNING", "AGENT_TOKEN": "local-agent-token",
+                      "POWERTOOLS_LOG_LEVEL": "WARNING",
                       "GENERIC_WEBHOOK_SECRET": "local-generic-secret", "X_CONSUMER_SECRET": "local-x-consumer-secret",
                       "X_CONSUMER_KEY": "local-x-consumer-key", "X_ACCESS_TOKEN": "local-x-access-token",
                       "X_ACCESS_TOKEN_SECRET": "local-x-access-token-secret", "X_BEARER_TOKEN": "local-x-bearer-token",
@@ -36,11 +36,11 @@ for _name, _value in {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_D
 import boto3  # noqa: E402
 from aws_lambda_powertools import Metrics  # noqa: E402
 from aws_lambda_powertools.utilities import parameters  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: E402
 
-from local import iam, moto_patches  # noqa: E402
+from local import care_team, iam, moto_patches, sign_in  # noqa: E402
 from local.stack import ACCOUNT, REGION, Stack  # noqa: E402
 from local.template import artifact_path  # noqa: E402
 
@@ -135,6 +135,8 @@ class LocalCloud:
         self._changes = 0  # invocations ended, except those of a thread looking at a wait_for predicate
         self.inboxes: dict[str, str] = {}
         self.received: dict[str, list[dict]] = {}
+        self.care_team: care_team.CareTeam | None = None
+        self._tokens: dict[str, str] = {}  # user -> their ID token, signed in once per cloud
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def __enter__(self) -> "LocalCloud":
@@ -243,6 +245,7 @@ class LocalCloud:
             self.subscribe_inbox(name, arn)
         self._create_secrets()
         self._create_insights()
+        self._create_care_team()
         sfn = _client("stepfunctions")
         for name, props in self.stack.resources("AWS::StepFunctions::StateMachine").items():
             definition = artifact_path(props["DefinitionS3Location"]).read_text()
@@ -253,6 +256,55 @@ class LocalCloud:
             definition = _PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], definition)
             sfn.create_state_machine(name=self.stack.physical(name)["Name"], definition=definition,
                                      type=props.get("StateMachineType", "STANDARD"), roleArn=props["RoleArn"])
+
+    def _create_care_team(self) -> None:
+        cognito = _client("cognito-idp")
+        care_team.create_user_pools(self.stack, cognito)
+        pools = list(self.stack.resources("AWS::Cognito::UserPool"))
+        clients = list(self.stack.resources("AWS::Cognito::UserPoolClient"))
+        if len(pools) != 1 or len(clients) != 1:
+            raise ValueError(f"the local cloud signs in to one user pool with one app client: {pools}, {clients}")
+        self.care_team = care_team.CareTeam(cognito, self.stack.physical(pools[0])["Ref"],
+                                            self.stack.physical(clients[0])["Ref"])
+        self._tokens.clear()
+
+    def signed_in(self, user: str = "lead", group: str | None = None) -> dict[str, str]:
+        """The Authorization header of a member of the care team, signed in with the local password: one of the
+        local users (agent, triage, lead), or any other name, added to `group` the first time (as a lead would)."""
+        if user not in self._tokens:
+            with iam.acting_as(None):  # a person signing in, even from a test's hook inside a function's run
+                self._sign_in(user, group)
+        return {"Authorization": f"Bearer {self._tokens[user]}"}
+
+    def _sign_in(self, user: str, group: str | None) -> None:
+        if user not in self.care_team.users:
+            group = group or care_team.LOCAL_USERS.get(user)
+            if group is None:
+                raise ValueError(f"{user} is not a local user ({', '.join(care_team.LOCAL_USERS)}): give their group")
+            self.care_team.add_user(user, group)
+        self._tokens[user] = self.care_team.sign_in(user)["IdToken"]
+
+    def cognito_call(self, target: str, body: bytes) -> HttpResponse:
+        """One call of Cognito's public sign-in API, as https://cognito-idp.<region>.amazonaws.com/ answers it (the
+        local server's /local/cognito-idp/): only the calls the desk and the CLI make."""
+        operation = target.removeprefix(sign_in.TARGET_PREFIX)
+        if operation not in SIGN_IN_OPERATIONS:
+            return _cognito_error(400, "UnknownOperationException", f"{target} is not served here")
+        try:
+            request = json.loads(body or b"{}")
+            method = getattr(self.care_team.cognito, _snake_case(operation))
+            answer = method(**request)
+        except ClientError as error:
+            return _cognito_error(400, error.response["Error"]["Code"], error.response["Error"]["Message"])
+        except (ValueError, TypeError, BotoCoreError) as error:  # not JSON, or fields the call does not take
+            return _cognito_error(400, "InvalidParameterException", str(error))
+        answer.pop("ResponseMetadata", None)
+        return HttpResponse(200, {"content-type": "application/x-amz-json-1.1"}, json.dumps(answer))
+
+    def desk_config(self) -> dict:
+        """What the desk and the CLI need to sign in and call the API, as the deployed desk's config.json has it."""
+        return {"apiUrl": "", "region": REGION, "clientId": self.care_team.client_id,
+                "cognitoUrl": LOCAL_COGNITO_PATH}
 
     def _create_insights(self) -> None:
         """The buckets with their lifecycle rules, and the Glue databases and tables (so a test reads a table's
@@ -402,8 +454,8 @@ class LocalCloud:
         return self.invoke(target.logical_id, json.loads(schedule["input"]))
 
     # -- the HttpApi ------------------------------------------------------------------------------------------------
-    def http(self, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None,
-             agent: str | None = None) -> HttpResponse:
+    def http(self, method: str, path: str, body: bytes | str | None = None, headers: dict | None = None
+             ) -> HttpResponse:
         """Serve one request as the deployed HttpApi would: route, authorise, build the payload v2 event."""
         parsed = urllib.parse.urlsplit(path)
         headers = {k.lower(): v for k, v in (headers or {}).items()}
@@ -413,9 +465,14 @@ class LocalCloud:
                 break
         else:
             return HttpResponse(404, {"content-type": "application/json"}, json.dumps({"message": "Not Found"}))
-        if route.iam and headers.get("authorization") != f"Bearer {os.environ['AGENT_TOKEN']}":
-            return HttpResponse(401, {"content-type": "application/json"},
-                                json.dumps({"message": "send Authorization: Bearer $AGENT_TOKEN"}))
+        claims = None
+        if route.jwt is not None:
+            try:
+                claims = care_team.authorize(self.resolver.value(route.jwt), headers)
+            except care_team.Unauthorized as error:
+                challenge = f'Bearer scope="" error="invalid_token" error_description="{error}"'
+                return HttpResponse(401, {"content-type": "application/json", "www-authenticate": challenge},
+                                    json.dumps({"message": "Unauthorized"}))
         if not self.stack.api_may_invoke(route.function, route.method, parsed.path):
             # API Gateway cannot invoke a function that has no resource-based permission for the route
             return HttpResponse(500, {"content-type": "application/json"},
@@ -433,11 +490,8 @@ class LocalCloud:
             "http": {"method": route.method, "path": parsed.path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
                      "userAgent": headers.get("user-agent", "local")},
         }
-        if route.iam:
-            who = agent or headers.get("x-agent-name") or "local-agent"
-            request_context["authorizer"] = {"iam": {
-                "accessKey": "LOCAL", "accountId": ACCOUNT, "callerId": who, "principalOrgId": None,
-                "userArn": f"arn:aws:iam::{ACCOUNT}:user/{who}", "userId": who, "cognitoIdentity": None}}
+        if claims is not None:
+            request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
         query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
         event = {
             "version": "2.0", "routeKey": f"{route.method} {route.path}", "rawPath": parsed.path,
@@ -553,6 +607,19 @@ class LocalCloud:
 
 
 _waiter = threading.local()  # .active: this thread is evaluating a wait_for predicate
+
+
+SIGN_IN_OPERATIONS = ("InitiateAuth", "RespondToAuthChallenge")
+LOCAL_COGNITO_PATH = "/local/cognito-idp/"  # the local server's stand-in for https://cognito-idp.<region>.amazonaws.com/
+
+
+def _snake_case(operation: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", operation).lower()
+
+
+def _cognito_error(status: int, code: str, message: str) -> HttpResponse:
+    return HttpResponse(status, {"content-type": "application/x-amz-json-1.1"},
+                        json.dumps({"__type": code, "message": message}))
 
 
 @functools.cache

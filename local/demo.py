@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from local.cli import describe, print_report, write_html_report
+from local.cli import Api, describe, print_report, write_html_report
 from local.server import LocalServer
 
 DEMO_CLOCKS = {"ACK_SLA_SECONDS": 2, "ACK_HARD_LIMIT_SECONDS": 8, "MAX_ESCALATION_LEVEL": 3,
@@ -61,9 +61,11 @@ class Customer:
 
 
 class Agent:
+    """A member of the demo's care team (DEMO_TEAM), signed in through the local server as the CLI signs in."""
+
     def __init__(self, url: str, name: str):
         self.url, self.name = url, name
-        self.headers = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}", "X-Agent-Name": name}
+        self.headers = {"Authorization": f"Bearer {Api(url, name).id_token()}"}
 
     def case(self, case_id: str) -> dict:
         return requests.get(f"{self.url}/cases/{case_id}", headers=self.headers, timeout=10).json()
@@ -97,7 +99,7 @@ class Agent:
         return response.json()
 
     def private_messages(self, case_id: str) -> dict:
-        """The customer's DMs, on the route only the care team is granted."""
+        """The customer's DMs, on the route only triage and leads may read."""
         return requests.get(f"{self.url}/cases/{case_id}/private-messages", headers=self.headers, timeout=10).json()
 
     def open_case_on(self, platform: str) -> str:
@@ -266,7 +268,7 @@ def dm_first_private_case(url: str) -> str:
     maria, dev = Agent(url, "maria"), Agent(url, "dev-triage")
     case_id = maria.open_case_on("meta")
     case = maria.waiting_for(case_id, "acknowledge")
-    thread = maria.private_messages(case_id)
+    thread = dev.private_messages(case_id)  # triage reads the customer's private words; agents may not
     note(DM_FIRST, f"listed as {case['visibility']}, read as {case['intent']}; public text: {case['text'] or 'none'}; "
                    f"on the private route: {len(thread['privateMessages'])} message, "
                    f"\"{thread['privateMessages'][0]['text']}\"")
@@ -282,6 +284,9 @@ def dm_first_private_case(url: str) -> str:
     maria.wait_until(case_id, lambda c: c["status"] == "CLOSED", "closed")
     return case_id
 
+
+# Who acts in the scenarios, and in which group (the local server has agent, triage and lead already).
+DEMO_TEAM = {"maria": "agents", "watcher": "agents", "dev-triage": "triage"}
 
 SCENARIOS = [
     ("A complaint through all five steps", complaint_through_all_five_steps),
@@ -306,6 +311,8 @@ def main() -> int:
     print(f"social-care-workflow demo: local cloud from template.yaml, clocks compressed ({clocks})\n")
     with LocalServer(port=0, clocks=DEMO_CLOCKS) as server:
         cloud = server.cloud
+        for name, group in DEMO_TEAM.items():  # as a lead adds them (docs/desk.md#adding-people)
+            cloud.care_team.add_user(name, group)
         topic = cloud.resolver.physical("EscalationsTopic")["TopicArn"]
         for level in TIERS:  # each tier subscribes to the one escalations topic with a filter on the level
             cloud.subscribe_inbox("EscalationsTopic", topic, {"level": [{"numeric": ["=", level]}]},
@@ -327,7 +334,7 @@ def main() -> int:
         for thread in threads:
             thread.join()
 
-        agent = Agent(server.url, "demo")
+        agent = Agent(server.url, "lead")  # the report is for leads
         for number, (title, _) in enumerate(SCENARIOS, start=1):
             outcome = results[title]
             print(f"{number}. {title}")

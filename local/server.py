@@ -6,12 +6,13 @@ import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from local.cloud import LocalCloud
+from local.cloud import LOCAL_COGNITO_PATH, HttpResponse, LocalCloud
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HttpApi's own payload limit; the webhook handler refuses > 5 MiB
 READ_TIMEOUT_SECONDS = 10.0  # a client that promises more than it sends is answered 408, and its thread freed
 ROUTED_METHODS = ("GET", "POST")  # every route of the HttpApi is one of these
 JSON = {"content-type": "application/json"}
+DESK_CONFIG_PATH = "/desk/config.json"
 
 
 def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
@@ -56,11 +57,22 @@ def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
                 self._refuse(400, "the body is shorter than its Content-Length")
                 return
             try:
-                response = cloud.http(self.command, self.path, body, dict(self.headers.items()))
+                response = self._local_service(body) or cloud.http(self.command, self.path, body,
+                                                                   dict(self.headers.items()))
             except Exception as error:  # a handler crash is a 500, as on API Gateway
                 self._reply(500, JSON, json.dumps({"message": repr(error)}))
                 return
             self._reply(response.status, response.headers, response.body)
+
+        def _local_service(self, body: bytes):
+            """What is not the HttpApi: Cognito's sign-in calls and the desk's config (deployed, Cognito and the
+            desk's bucket serve them)."""
+            path = self.path.split("?", 1)[0]
+            if path == LOCAL_COGNITO_PATH and self.command == "POST":
+                return cloud.cognito_call(self.headers.get("x-amz-target", ""), body)
+            if path == DESK_CONFIG_PATH and self.command == "GET":
+                return HttpResponse(200, {**JSON, "cache-control": "no-store"}, json.dumps(cloud.desk_config()))
+            return None
 
         def _content_length(self) -> int | None:
             """The body's length in bytes, or None once the request has been refused. Only a Content-Length in ASCII
@@ -136,6 +148,7 @@ class LocalServer:
 
     def start(self) -> "LocalServer":
         self.cloud.start()
+        self.cloud.care_team.add_local_users()  # agent, triage and lead, with the local password (docs/desk.md)
         self.cloud.start_pump()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), make_handler(self.cloud, self.read_timeout))
         self.port = self.httpd.server_address[1]

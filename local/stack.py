@@ -14,6 +14,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STACK = "social-care-local"
 API_ID = "local"
+ASSIGNED_IDS = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient")  # their Ref is chosen by AWS, not by us
 _SUB_VARIABLE = re.compile(r"\$\{(!?)([A-Za-z0-9_:.]+)\}")
 _NO_VALUE = object()
 
@@ -25,11 +26,17 @@ class Resolver:
     def __init__(self, template: dict, parameters: dict[str, str]):
         self.template = template
         self.parameters = parameters
+        # Ids AWS chooses as it creates a resource (a user pool's, its app client's), as the local cloud created them.
+        self.assigned: dict[str, dict[str, str]] = {}
 
     def physical(self, logical_id: str) -> dict[str, str]:
         """Ref and the attributes of each resource, as the local cloud names them (the logical id as name; a bucket
         the stack's name and its logical id, lowercase; a Glue database the name it is given)."""
         kind = self.template["Resources"][logical_id]["Type"]
+        if kind in ASSIGNED_IDS:
+            if logical_id not in self.assigned:
+                raise LookupError(f"{logical_id} ({kind}) has the id AWS gives it: the local cloud creates it first")
+            return self.assigned[logical_id]
         arn = lambda service, resource: f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"  # noqa: E731
         if kind == "AWS::DynamoDB::Table":
             return {"Ref": logical_id, "Arn": arn("dynamodb", f"table/{logical_id}"),
@@ -144,8 +151,18 @@ class Route:
     method: str
     path: str
     function: str
-    iam: bool
+    jwt: dict | None  # the JWT authorizer's identitySource and jwtConfiguration (unresolved), or None: open
     regex: re.Pattern
+
+
+def _jwt_authorizer(api: str, path: str, security: list[dict], schemes: dict) -> dict | None:
+    names = {name for requirement in security for name in requirement} - {"NONE"}
+    if not names:
+        return None
+    authorizer = schemes[names.pop()].get("x-amazon-apigateway-authorizer", {})
+    if authorizer.get("type") != "jwt" or names:
+        raise ValueError(f"{api} {path}: only one JWT authorizer per route is served locally, not {security}")
+    return authorizer
 
 
 @dataclass
@@ -178,7 +195,9 @@ class Stack:
 
     def logical_id(self, physical: str) -> str:
         """The resource behind a name or ARN, e.g. a function's ARN in a route or an event source mapping."""
-        for name in self.template["Resources"]:
+        for name, resource in self.template["Resources"].items():
+            if resource["Type"] in ASSIGNED_IDS and name not in self.resolver.assigned:
+                continue  # not created yet, so nothing can name it
             if physical in self.resolver.physical(name).values():
                 return name
         raise LookupError(f"no resource of the stack is {physical}")
@@ -211,21 +230,22 @@ class Stack:
     # -- the HttpApi ------------------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         """Every route of the HttpApi's OpenAPI body, as API Gateway imports it: the function its integration
-        invokes, and whether it needs a SigV4 (AWS_IAM) signature."""
+        invokes, and the JWT authorizer that guards it (None: open to anyone). Any other kind of authorizer is refused
+        here, as the local cloud could not check it."""
         routes = []
-        for props in self.resources("AWS::ApiGatewayV2::Api").values():
-            body = props["Body"]
+        for name, resource in self.template["Resources"].items():
+            if resource["Type"] != "AWS::ApiGatewayV2::Api":
+                continue
+            body = resource["Properties"]["Body"]  # unresolved: an authorizer names resources created at start
             schemes = body.get("components", {}).get("securitySchemes", {})
-            signed = {name for name, s in schemes.items() if s.get("x-amazon-apigateway-authtype") == "awsSigv4"}
             for path, methods in body.get("paths", {}).items():
                 for method, operation in methods.items():
-                    uri = operation["x-amazon-apigateway-integration"]["uri"]
+                    uri = self.resolver.value(operation["x-amazon-apigateway-integration"]["uri"])
                     function_arn = re.search(r"functions/(.+)/invocations", uri).group(1)
                     security = operation.get("security", body.get("security", []))
                     pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"
                     routes.append(Route(method.upper(), path, self.logical_id(function_arn),
-                                        any(set(requirement) & signed for requirement in security),
-                                        re.compile(pattern)))
+                                        _jwt_authorizer(name, path, security, schemes), re.compile(pattern)))
         return routes
 
     def api_may_invoke(self, function: str, method: str, path: str) -> bool:

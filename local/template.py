@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import pathlib
-import re
 
 import yaml
 
@@ -43,21 +42,6 @@ def load_template(path: pathlib.Path = TEMPLATE_PATH) -> dict:
 
 def resources_of_type(template: dict, type_name: str) -> dict[str, dict]:
     return {name: r for name, r in template["Resources"].items() if r["Type"] == type_name}
-
-
-def http_routes(template: dict) -> list[dict]:
-    """Every HttpApi route: method, path template, function logical id, and whether it needs IAM auth."""
-    routes = []
-    for name, function in resources_of_type(template, "AWS::Serverless::Function").items():
-        for event in function["Properties"].get("Events", {}).values():
-            if event["Type"] != "HttpApi":
-                continue
-            props = event["Properties"]
-            authorizer = props.get("Auth", {}).get("Authorizer", "NONE")
-            pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", props["Path"]) + "$"
-            routes.append({"method": props["Method"].upper(), "path": props["Path"], "function": name,
-                           "iam": authorizer == "AWS_IAM", "regex": re.compile(pattern)})
-    return routes
 
 
 # -- the SAM transform, offline ---------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ os.environ.update(local_environment())
 from socialcare.platforms.generic import sign  # noqa: E402
 
 EVENTS = pathlib.Path(__file__).resolve().parent.parent / "events"
-AGENT = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
 
 # Clocks compressed to seconds; each test that waits on one sets it short on purpose.
 LONG_CLOCKS = {"ACK_SLA_SECONDS": 60, "ACK_HARD_LIMIT_SECONDS": 240, "DM_WAIT_SECONDS": 60,

@@ -1,5 +1,6 @@
 """The agent API: list and show cases, and act on them. Each action resumes the case's waiting task.
 
+  GET  /me                            who is signed in, their groups and what they may do
   GET  /cases?status=OPEN&limit=50     the queue, nearest deadline first
   GET  /cases/{caseId}                 one case with its timeline
   GET  /cases/{caseId}/private-messages    the customer's DMs (and a private case's draft): the care team only
@@ -14,7 +15,9 @@
   GET  /reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD   the report for the people who lead care (default: 7 days)
 Unknown case or incident: 404. The case does not wait for that action, or the incident is resolved: 409. An unknown
 action or a bad body: 400. A public text the guardrails refuse: 422, naming each rule and the words. An unknown
-platform or an author id it never gives: 400; linking while the care policy does not link accounts: 403.
+platform or an author id it never gives: 400; linking while the care policy does not link accounts: 403. API Gateway
+lets only a signed-in member of the care team through; what each may do is their groups' (socialcare/cases/roles.py),
+else 403, and every action records who did it.
 """
 import time
 
@@ -25,7 +28,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from socialcare.cases import flags, history, incidents, lifecycle, report, service
+from socialcare.cases import flags, history, incidents, lifecycle, report, roles, service
 from socialcare.cases.actions import (
     InvalidActionBodyError,
     parse_action,
@@ -36,6 +39,7 @@ from socialcare.cases.actions import (
 )
 from socialcare.errors import (
     CaseNotFoundError,
+    ForbiddenError,
     IncidentNotFoundError,
     IncidentResolvedError,
     InvalidAuthorError,
@@ -64,8 +68,15 @@ CORRELATION_ID_PATH = (f"pathParameters.caseId || pathParameters.incidentId || "
 POST_RESERVE_SECONDS = BUDGET_SECONDS + 2
 
 
+@app.get("/me")
+def show_me() -> dict:
+    person = _person()
+    return {"user": person.name, "groups": sorted(person.groups), "may": person.permissions()}
+
+
 @app.get("/cases")
 def list_cases() -> dict:
+    _person().require("read-cases")
     query = app.current_event.query_string_parameters or {}
     status = query.get("status", lifecycle.OPEN).upper()
     if status not in STATUSES:
@@ -83,11 +94,13 @@ def _limit(query: dict) -> int:
 @app.get("/cases/<case_id>")
 def show_case(case_id: str) -> dict:
     tracer.put_annotation(key="caseId", value=case_id)
+    _person().require("read-cases")
     return service.view(case_id)
 
 
 @app.get("/reports/summary")
 def report_summary() -> dict:
+    _person().require("read-report")
     query = app.current_event.query_string_parameters or {}
     try:
         return report.summary(query.get("from"), query.get("to"))
@@ -98,15 +111,19 @@ def report_summary() -> dict:
 @app.get("/cases/<case_id>/private-messages")
 def show_private_messages(case_id: str) -> dict:
     tracer.put_annotation(key="caseId", value=case_id)
+    _person().require("read-private-messages")
     return service.private_view(case_id)
 
 
 @app.post("/cases/<case_id>/<action>")
 def act_on_case(case_id: str, action: str) -> dict | Response:
     tracer.put_annotation(key="caseId", value=case_id)
+    person = _person()
+    if action in roles.PERMISSIONS:  # an unknown action is a 400 that names the known ones (parse_action)
+        person.require(action)
     fields = _body(action, parse_action, action)
     before = service.load_case(case_id) if action == "acknowledge" else None  # its clock as the agent acts
-    result = service.act(case_id, action, fields, agent=_agent())
+    result = service.act(case_id, action, fields, agent=person.name)
     if before is not None:
         metrics.add_metric(name=acknowledgement_metric(before), unit=MetricUnit.Count, value=1)
     if result.get("held"):  # the clock ran out just then: applied to the same wait as it starts again
@@ -118,23 +135,29 @@ def act_on_case(case_id: str, action: str) -> dict | Response:
 
 @app.get("/authors/<platform>/<author_id>/cases")
 def list_author_cases(platform: str, author_id: str) -> dict:
+    _person().require("read-cases")
     return history.author_cases(platform, author_id)
 
 
 @app.post("/authors/<platform>/<author_id>/links")
 def link_author(platform: str, author_id: str) -> dict:
+    person = _person()
+    person.require("link-accounts")
     other = _body("link", parse_link)
-    return history.link(platform, author_id, other["platform"], other["authorId"], agent=_agent())
+    return history.link(platform, author_id, other["platform"], other["authorId"], agent=person.name)
 
 
 @app.post("/authors/<platform>/<author_id>/flag-clearance")
 def clear_author_flag(platform: str, author_id: str) -> dict:
+    person = _person()
+    person.require("clear-flag")
     fields = _body("flag-clearance", parse_flag_clearance)
-    return flags.clear_flag(platform, author_id, fields["reason"], agent=_agent())
+    return flags.clear_flag(platform, author_id, fields["reason"], agent=person.name)
 
 
 @app.get("/incidents")
 def list_incidents() -> dict:
+    _person().require("read-cases")
     query = app.current_event.query_string_parameters or {}
     status = query.get("status", "OPEN").upper()
     if status not in INCIDENT_STATUSES:
@@ -145,22 +168,27 @@ def list_incidents() -> dict:
 @app.get("/incidents/<incident_id>")
 def show_incident(incident_id: str) -> dict:
     tracer.put_annotation(key="incidentId", value=incident_id)
+    _person().require("read-cases")
     return incidents.view(incident_id)
 
 
 @app.post("/incidents/<incident_id>/statement")
 def post_statement(incident_id: str) -> dict:
     tracer.put_annotation(key="incidentId", value=incident_id)
+    person = _person()
+    person.require("manage-incidents")
     fields = _body("statement", parse_statement)
-    return incidents.post_statement(incident_id, fields["target"], fields["text"], agent=_agent(),
+    return incidents.post_statement(incident_id, fields["target"], fields["text"], agent=person.name,
                                     deadline=_posting_deadline())
 
 
 @app.post("/incidents/<incident_id>/resolve")
 def resolve_incident(incident_id: str) -> dict:
     tracer.put_annotation(key="incidentId", value=incident_id)
+    person = _person()
+    person.require("manage-incidents")
     fields = _body("resolve", parse_incident_resolution)
-    return incidents.resolve(incident_id, fields["outcome"], agent=_agent(), deadline=_posting_deadline())
+    return incidents.resolve(incident_id, fields["outcome"], agent=person.name, deadline=_posting_deadline())
 
 
 def _posting_deadline() -> float:
@@ -176,11 +204,10 @@ def _body(what: str, parse, *leading) -> dict:
         raise BadRequestError(f"bad {what} body: {error}") from None
 
 
-def _agent() -> str:
-    """Who acts: the IAM principal on a deployed stack, the local agent behind the local server."""
+def _person() -> roles.Person:
+    """The signed-in member of the care team, from the ID token's claims API Gateway checked."""
     authorizer = app.current_event.request_context.authorizer
-    iam = authorizer.iam if authorizer else None
-    return (iam.user_arn or iam.caller_id) if iam and (iam.user_arn or iam.caller_id) else "unknown-agent"
+    return roles.person_from_claims(authorizer.jwt_claim if authorizer else {})
 
 
 @app.exception_handler([CaseNotFoundError, IncidentNotFoundError])
@@ -193,8 +220,8 @@ def bad_request(error: UnknownActionError | InvalidAuthorError) -> Response:
     return _error(400, str(error))
 
 
-@app.exception_handler(LinkingOffError)
-def linking_off(error: LinkingOffError) -> Response:
+@app.exception_handler([LinkingOffError, ForbiddenError])
+def forbidden(error: LinkingOffError | ForbiddenError) -> Response:
     return _error(403, str(error))
 
 

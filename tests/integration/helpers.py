@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import AGENT, delivery, mention, signed_headers
+from tests.conftest import delivery, mention, signed_headers
 
 
 def deliver(cloud, *mentions: dict, delivery_id: str = "delivery-1", ingest: bool = True):
@@ -17,13 +17,15 @@ def deliver(cloud, *mentions: dict, delivery_id: str = "delivery-1", ingest: boo
 
 
 def show(cloud, case_id: str) -> dict:
-    response = cloud.http("GET", f"/cases/{case_id}", headers=AGENT)
+    response = cloud.http("GET", f"/cases/{case_id}", headers=cloud.signed_in())
     assert response.status == 200, response
     return response.json()
 
 
 def act(cloud, case_id: str, action: str, agent: str = "ann-agent", **fields):
-    return cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), AGENT, agent=agent)
+    """The action as `agent`, a lead (leads may take every action: tests/unit/functions/test_roles.py covers each
+    group's)."""
+    return cloud.http("POST", f"/cases/{case_id}/{action}", json.dumps(fields), cloud.signed_in(agent, "leads"))
 
 
 NOTIFIED_STEP = {"acknowledge": "ACKNOWLEDGE", "claim": "HAND_OFF", "resolve": "RESOLVE", "follow-up": "FOLLOW_UP"}

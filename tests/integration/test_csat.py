@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from socialcare.care.policy import policy
 from socialcare.platforms import sandbox
-from tests.conftest import AGENT, mention
+from tests.conftest import mention
 from tests.integration.helpers import act, customer_dm, deliver, escalations, run_to_acknowledged, show, \
     wait_until_waiting
 
@@ -27,7 +27,7 @@ def resolved_complaint(cloud, mention_id: str, author_id: str) -> str:
 
 
 def open_cases(cloud) -> list[str]:
-    return [c["caseId"] for c in cloud.http("GET", "/cases", headers=AGENT).json()["cases"]]
+    return [c["caseId"] for c in cloud.http("GET", "/cases", headers=cloud.signed_in()).json()["cases"]]
 
 
 def test_a_resolved_complaints_customer_is_asked_once_privately_and_their_4_is_the_score(cloud):
@@ -49,14 +49,14 @@ def test_a_resolved_complaints_customer_is_asked_once_privately_and_their_4_is_t
     case = show(cloud, case_id)
     assert case["csatScore"] == 4
     assert "customer rated us 4/5" in [e["event"] for e in case["timeline"]]
-    assert open_cases(cloud) == [] and cloud.http("GET", "/cases/generic-9101-score", headers=AGENT).status == 404
+    assert open_cases(cloud) == [] and cloud.http("GET", "/cases/generic-9101-score", headers=cloud.signed_in()).status == 404
     assert [n for n in escalations(cloud, case_id) if "csatScore" in n["message"]] == []
     # And a second answer changes nothing: it is a normal DM (a new private case)
     customer_dm(cloud, "9101-again", author_id="7101", text="5")
     assert show(cloud, case_id)["csatScore"] == 4
     assert open_cases(cloud) == ["generic-9101-again"]
     # And the report counts one asked, one answered: a 4
-    csat = cloud.http("GET", "/reports/summary", headers=AGENT).json()["csat"]
+    csat = cloud.http("GET", "/reports/summary", headers=cloud.signed_in()).json()["csat"]
     assert (csat["asked"], csat["answered"], csat["average"], csat["distribution"]["4"]) == (1, 1, 4, 1)
 
 
@@ -127,7 +127,7 @@ def test_a_google_reviews_stars_before_and_after_our_reply_are_recorded_instead(
             case = show(cloud, case_id)
             assert case["reviewRating"] == {"before": 2, "after": 4}
             assert "review rated 4 stars after our reply (was 2)" in [e["event"] for e in case["timeline"]]
-            reviews = cloud.http("GET", "/reports/summary", headers=AGENT).json()["csat"]["reviews"]
+            reviews = cloud.http("GET", "/reports/summary", headers=cloud.signed_in()).json()["csat"]["reviews"]
             assert reviews == {"answered": 1, "averageBefore": 2, "averageAfter": 4, "raised": 1, "lowered": 0}
     finally:
         google_reviews.forget_token()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import AGENT, mention
+from tests.conftest import mention
 from tests.integration.helpers import act, customer_dm, deliver, run_to_acknowledged, show, wait_until_waiting
 from tests.integration.test_platform_webhooks import x_delivery
 
@@ -37,12 +37,12 @@ def closed(cloud, case_id: str) -> str:
 
 
 def author_cases(cloud, platform: str, author_id: str):
-    return cloud.http("GET", f"/authors/{platform}/{author_id}/cases", headers=AGENT)
+    return cloud.http("GET", f"/authors/{platform}/{author_id}/cases", headers=cloud.signed_in())
 
 
 def link(cloud, platform: str, author_id: str, body: dict | str):
     return cloud.http("POST", f"/authors/{platform}/{author_id}/links",
-                      body if isinstance(body, str) else json.dumps(body), AGENT)
+                      body if isinstance(body, str) else json.dumps(body), cloud.signed_in())
 
 
 def test_a_third_case_lists_the_authors_two_earlier_cases_newest_first(cloud):

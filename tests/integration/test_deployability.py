@@ -3,6 +3,8 @@ every function runs as its own role (a call its role does not allow fails as on 
 of the template breaks exactly the case path that needs it."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from pynamodb.exceptions import GetError
@@ -37,22 +39,30 @@ def test_the_sam_transform_accepts_the_template_and_gives_each_function_its_own_
 
 def test_the_transform_refuses_what_cloudformation_refuses(tmp_path):
     # An open route on an API without a default authorizer: CloudFormation's transform refuses it at deploy
-    broken = template_without(tmp_path, "        DefaultAuthorizer: AWS_IAM")
+    broken = template_without(tmp_path, "        DefaultAuthorizer: CareTeam  # a route added later is closed unless it says otherwise")
     with pytest.raises(TemplateTransformError, match="'NONE' is only a valid value when a DefaultAuthorizer"):
         transformed_template(broken)
 
 
-def test_only_the_webhooks_are_open_and_a_route_without_auth_is_signed():
-    routes = {(r.method, r.path): r.iam for r in Stack.load().routes()}
-    assert routes == {("GET", "/webhooks/{platform}"): False, ("POST", "/webhooks/{platform}"): False,
-                      ("GET", "/cases"): True, ("GET", "/cases/{caseId}"): True,
-                      ("POST", "/cases/{caseId}/{action}"): True, ("GET", "/cases/{caseId}/private-messages"): True,
-                      ("GET", "/reports/summary"): True,
-                      ("GET", "/authors/{platform}/{authorId}/cases"): True,
-                      ("POST", "/authors/{platform}/{authorId}/links"): True,
-                      ("POST", "/authors/{platform}/{authorId}/flag-clearance"): True, ("GET", "/incidents"): True,
-                      ("GET", "/incidents/{incidentId}"): True, ("POST", "/incidents/{incidentId}/statement"): True,
-                      ("POST", "/incidents/{incidentId}/resolve"): True}
+def test_only_the_webhooks_are_open_and_every_other_route_takes_the_care_teams_sign_in():
+    stack = Stack.load()
+    routes = {(r.method, r.path): r.jwt for r in stack.routes()}
+    open_routes = {route for route, jwt in routes.items() if jwt is None}
+    assert open_routes == {("GET", "/webhooks/{platform}"), ("POST", "/webhooks/{platform}")}
+    assert set(routes) - open_routes == {
+        ("GET", "/me"), ("GET", "/cases"), ("GET", "/cases/{caseId}"), ("POST", "/cases/{caseId}/{action}"),
+        ("GET", "/cases/{caseId}/private-messages"), ("GET", "/reports/summary"),
+        ("GET", "/authors/{platform}/{authorId}/cases"), ("POST", "/authors/{platform}/{authorId}/links"),
+        ("POST", "/authors/{platform}/{authorId}/flag-clearance"), ("GET", "/incidents"),
+        ("GET", "/incidents/{incidentId}"), ("POST", "/incidents/{incidentId}/statement"),
+        ("POST", "/incidents/{incidentId}/resolve")}
+    # each guarded by the user pool's ID tokens for the desk's app client
+    guards = {json.dumps(jwt, sort_keys=True) for jwt in routes.values() if jwt is not None}
+    assert [json.loads(guard) for guard in guards] == [{
+        "identitySource": "$request.header.Authorization", "type": "jwt",
+        "jwtConfiguration": {"issuer": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/"
+                                                   "${CareTeamUserPool}"},
+                             "audience": [{"Ref": "DeskClient"}]}}]
 
 
 # -- each function as its role ---------------------------------------------------------------------------------------

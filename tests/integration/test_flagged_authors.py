@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import time
 
-from tests.conftest import AGENT, mention
+from tests.conftest import mention
 from tests.integration.helpers import act, deliver, escalations, show, wait_until_waiting
 from tests.integration.test_clocks import subscribe_tiers
 
 TROLLED = "2 earlier cases dismissed as troll"
-MARIA = "arn:aws:iam::123456789012:user/maria"  # the agent as the local server names them (an IAM user's ARN)
+MARIA = "maria"  # the lead who clears the flag, as their sign-in names them
 
 
 def dismissed_as_troll(cloud, author_id: str, *mention_ids: str) -> None:
@@ -27,8 +27,8 @@ def dismissed_as_troll(cloud, author_id: str, *mention_ids: str) -> None:
 
 
 def clear_flag(cloud, author_id: str, reason: str, agent: str = "maria"):
-    return cloud.http("POST", f"/authors/generic/{author_id}/flag-clearance", json.dumps({"reason": reason}), AGENT,
-                      agent=agent)
+    return cloud.http("POST", f"/authors/generic/{author_id}/flag-clearance", json.dumps({"reason": reason}),
+                      cloud.signed_in(agent, "leads"))
 
 
 def test_a_flagged_authors_urgent_case_stops_at_level_one_and_never_pages_leadership(make_cloud):
@@ -84,7 +84,7 @@ def test_an_agent_clears_the_flag_with_a_reason_and_the_authors_next_case_is_not
     assert cleared.status == 200, cleared
     body = cleared.json()
     assert (body["wasFlagged"], body["unflaggedCase"], body["by"]) == (True, case_id, MARIA)
-    history = cloud.http("GET", "/authors/generic/5602/cases", headers=AGENT).json()
+    history = cloud.http("GET", "/authors/generic/5602/cases", headers=cloud.signed_in()).json()
     assert history["flagClearances"] == [{"platform": "generic", "authorId": "5602", "at": body["clearedAt"],
                                           "by": MARIA, "reason": "Spoke to them: a genuine customer after all"}]
     case = show(cloud, case_id)

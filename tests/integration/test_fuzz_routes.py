@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from local.server import LocalServer
 from socialcare import queue
 from socialcare.platforms.generic import sign as generic_sign
-from tests.conftest import AGENT, LONG_CLOCKS, delivery, mention
+from tests.conftest import LONG_CLOCKS, delivery, mention
 
 READ_TIMEOUT = 1.0  # the server's socket timeout: a body shorter than announced costs this long
 ANSWER_WITHIN = READ_TIMEOUT + 3  # seconds: "always an answer, and soon"
@@ -72,7 +72,8 @@ def open_waiting_case(server) -> None:
     guardrails and the workflow with it, not only the 404 of an unknown case."""
     body = delivery(mention(WAITING_CASE.removeprefix("generic-"), author_id="9001"), delivery_id="fuzz-1")
     assert send(server, "POST", "/webhooks/generic", signature_headers("generic", body), body) == 200
-    server.cloud.wait_for(lambda: server.cloud.http("GET", f"/cases/{WAITING_CASE}", headers=AGENT).json().get(
+    cloud = server.cloud
+    cloud.wait_for(lambda: cloud.http("GET", f"/cases/{WAITING_CASE}", headers=cloud.signed_in()).json().get(
         "waitingFor") == "acknowledge", what=f"{WAITING_CASE} waiting for acknowledge")
 
 
@@ -244,7 +245,12 @@ def test_every_sample_delivery_with_a_signature_one_character_off_writes_nothing
 
 
 # -- the agent API ---------------------------------------------------------------------------------------------------
-SIGNED_IN = [("Authorization", AGENT["Authorization"])]
+
+
+def signed_in(server) -> list[tuple[str, str]]:
+    """A lead's ID token: every route lets them through, so the fuzz reaches each handler."""
+    return list(server.cloud.signed_in().items())
+
 case_ids = st.just(WAITING_CASE) | path_segments
 action_bodies = bodies | st.fixed_dictionaries({}, optional={
     "replyText": json_values, "owner": json_values, "summary": json_values, "publicNote": json_values,
@@ -267,20 +273,20 @@ def test_a_request_without_the_agents_token_is_refused_before_any_function_runs(
 @FUZZ
 @given(query=queries)
 def test_listing_cases_with_any_query_is_never_a_5xx(server, query):
-    send(server, "GET", f"/cases?{query}", SIGNED_IN)
+    send(server, "GET", f"/cases?{query}", signed_in(server))
 
 
 @FUZZ
 @given(case_id=case_ids)
 def test_showing_any_case_id_is_never_a_5xx(server, case_id):
-    send(server, "GET", f"/cases/{case_id}", SIGNED_IN)
+    send(server, "GET", f"/cases/{case_id}", signed_in(server))
 
 
 @FUZZ
 @given(case_id=case_ids, action=st.sampled_from(ACTIONS) | path_segments, body=action_bodies)
 def test_acting_with_any_action_and_body_is_never_a_5xx_and_opens_no_case(server, case_id, action, body):
     before = server.writes.count
-    send(server, "POST", f"/cases/{case_id}/{action}", SIGNED_IN, body)
+    send(server, "POST", f"/cases/{case_id}/{action}", signed_in(server), body)
     assert_nothing_written(server, before)
 
 
@@ -291,8 +297,8 @@ link_bodies = bodies | st.fixed_dictionaries({}, optional={"platform": json_valu
 @FUZZ
 @given(platform=st.sampled_from(PLATFORMS + ["google"]) | path_segments, author_id=path_segments, body=link_bodies)
 def test_an_authors_history_or_link_with_any_ids_and_body_is_never_a_5xx(server, platform, author_id, body):
-    send(server, "GET", f"/authors/{platform}/{author_id}/cases", SIGNED_IN)
-    send(server, "POST", f"/authors/{platform}/{author_id}/links", SIGNED_IN, body)
+    send(server, "GET", f"/authors/{platform}/{author_id}/cases", signed_in(server))
+    send(server, "POST", f"/authors/{platform}/{author_id}/links", signed_in(server), body)
 
 
 clearance_bodies = bodies | st.fixed_dictionaries({}, optional={"reason": json_values}).map(
@@ -303,7 +309,7 @@ clearance_bodies = bodies | st.fixed_dictionaries({}, optional={"reason": json_v
 @given(platform=st.sampled_from(PLATFORMS + ["google"]) | path_segments, author_id=path_segments,
        body=clearance_bodies)
 def test_clearing_a_flag_with_any_ids_and_body_is_never_a_5xx(server, platform, author_id, body):
-    send(server, "POST", f"/authors/{platform}/{author_id}/flag-clearance", SIGNED_IN, body)
+    send(server, "POST", f"/authors/{platform}/{author_id}/flag-clearance", signed_in(server), body)
 
 
 incident_ids = st.just(FUZZ_INCIDENT) | path_segments
@@ -315,8 +321,8 @@ incident_bodies = bodies | st.fixed_dictionaries({}, optional={
 @FUZZ
 @given(query=queries, incident_id=incident_ids)
 def test_listing_or_showing_incidents_with_any_query_or_id_is_never_a_5xx(server, query, incident_id):
-    send(server, "GET", f"/incidents?{query}", SIGNED_IN)
-    send(server, "GET", f"/incidents/{incident_id}", SIGNED_IN)
+    send(server, "GET", f"/incidents?{query}", signed_in(server))
+    send(server, "GET", f"/incidents/{incident_id}", signed_in(server))
 
 
 @FUZZ
@@ -324,7 +330,7 @@ def test_listing_or_showing_incidents_with_any_query_or_id_is_never_a_5xx(server
 def test_an_incidents_statement_or_resolution_with_any_body_is_never_a_5xx_and_opens_no_case(server, incident_id,
                                                                                              action, body):
     before = server.writes.count
-    send(server, "POST", f"/incidents/{incident_id}/{action}", SIGNED_IN, body)
+    send(server, "POST", f"/incidents/{incident_id}/{action}", signed_in(server), body)
     assert_nothing_written(server, before)
 
 
@@ -339,7 +345,7 @@ targets = st.sampled_from(["/webhooks/generic", "/webhooks/x", "/webhooks/meta",
 @given(method=methods, target=targets, body=st.binary(max_size=50))
 def test_a_method_no_route_takes_is_a_4xx(server, method, target, body):
     before = server.writes.count
-    status = send(server, method, target, [("Authorization", AGENT["Authorization"])], body)
+    status = send(server, method, target, signed_in(server), body)
     if method not in ("GET", "POST"):
         assert status in (400, 405), status
     assert_nothing_written(server, before)

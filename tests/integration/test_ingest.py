@@ -9,7 +9,7 @@ import threading
 import boto3
 
 from socialcare import workflow
-from tests.conftest import AGENT, delivery, mention, signed_headers
+from tests.conftest import delivery, mention, signed_headers
 from tests.integration.helpers import act, deliver, show, wait_until_waiting
 
 
@@ -53,7 +53,7 @@ def test_a_second_mention_by_the_same_author_joins_the_open_case(cloud):
 
 
 def show_status(cloud, case_id: str) -> int:
-    return cloud.http("GET", f"/cases/{case_id}", headers=AGENT).status
+    return cloud.http("GET", f"/cases/{case_id}", headers=cloud.signed_in()).status
 
 
 def test_the_same_delivery_many_times_concurrently_makes_one_case(cloud):

@@ -60,7 +60,7 @@ def test_the_brands_own_tweet_is_dropped_and_a_bad_signature_stores_nothing(clou
     assert x_delivery(cloud, load_event, "x_aaa_tweet_reply", secret="not-the-consumer-secret").status == 401
     cloud.deliver_queue()
     assert cloud.executions() == []
-    assert cloud.http("GET", "/cases", headers={"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}).json() == {
+    assert cloud.http("GET", "/cases", headers=cloud.signed_in()).json() == {
         "cases": []}
 
 
@@ -68,7 +68,7 @@ def test_every_x_delivery_kind_opens_or_updates_the_right_case(cloud, load_event
     for name in ("x_aaa_tweet_reply", "x_aaa_quote", "x_xaa_post_mention", "x_xaa_post_reply", "x_xaa_post_quote"):
         assert x_delivery(cloud, load_event, name).status == 200, name
     cloud.deliver_queue()
-    agent = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
+    agent = cloud.signed_in()
     cases = cloud.http("GET", "/cases", headers=agent).json()["cases"]
     kinds = {e["kind"] for c in cases for e in show(cloud, c["caseId"])["timeline"] if e.get("kind")}
     assert {"reply", "quote", "mention"} <= kinds
@@ -94,7 +94,7 @@ def test_a_batched_meta_delivery_opens_a_case_per_author_and_a_bad_signature_sto
     assert meta_delivery(cloud, load_event, "meta_batched", secret="wrong").status == 401
     assert meta_delivery(cloud, load_event, "meta_batched").status == 200
     cloud.deliver_queue()
-    agent = {"Authorization": f"Bearer {os.environ['AGENT_TOKEN']}"}
+    agent = cloud.signed_in()
     cases = cloud.http("GET", "/cases", headers=agent).json()["cases"]
     assert cases and all(c["platform"] == "meta" for c in cases)
     body = json.loads(load_event("receive_webhook.meta_batched")["body"])

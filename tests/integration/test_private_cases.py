@@ -11,7 +11,7 @@ import os
 from socialcare.care.policy import policy
 from socialcare.config import settings
 from socialcare.platforms import sandbox
-from tests.conftest import AGENT, mention
+from tests.conftest import mention
 from tests.integration.helpers import act, customer_dm, deliver, escalations, show, wait_until_waiting
 
 PUBLIC_STATES = ("Post Acknowledgement", "Request DM", "Invite Customer To DM", "Confirm Hand-Off By DM",
@@ -19,7 +19,7 @@ PUBLIC_STATES = ("Post Acknowledgement", "Request DM", "Invite Customer To DM", 
 
 
 def private_messages(cloud, case_id: str):
-    return cloud.http("GET", f"/cases/{case_id}/private-messages", headers=AGENT)
+    return cloud.http("GET", f"/cases/{case_id}/private-messages", headers=cloud.signed_in())
 
 
 def sent_to(case_id: str) -> list[dict]:
@@ -54,7 +54,7 @@ def test_a_messenger_dm_first_case_is_acknowledged_handed_off_resolved_and_follo
             assert cloud.http("POST", "/webhooks/meta", body, {"x-hub-signature-256": signature}).status == 200
             cloud.deliver_queue()
             # Then it is a case, listed like any other, private, its words nowhere in the public view
-            [listed] = cloud.http("GET", "/cases", headers=AGENT).json()["cases"]
+            [listed] = cloud.http("GET", "/cases", headers=cloud.signed_in()).json()["cases"]
             case_id = listed["caseId"]
             assert (listed["visibility"], listed["platform"], listed["text"]) == ("private", "meta", None)
             case = wait_until_waiting(cloud, case_id, "acknowledge")

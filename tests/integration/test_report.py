@@ -3,12 +3,12 @@ period, with the agent's credentials, as ManageCasesFunction's role may read the
 from __future__ import annotations
 
 from socialcare.cases import clocks
-from tests.conftest import AGENT, mention
+from tests.conftest import mention
 from tests.integration.helpers import act, customer_dm, deliver, show, wait_until_waiting
 
 
 def report(cloud, query: str = ""):
-    return cloud.http("GET", f"/reports/summary{query}", headers=AGENT)
+    return cloud.http("GET", f"/reports/summary{query}", headers=cloud.signed_in())
 
 
 def test_the_report_adds_up_the_cases_opened_in_the_period(cloud):

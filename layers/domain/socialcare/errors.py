@@ -67,3 +67,7 @@ class ReplyRejectedError(SocialCareError):
     def __init__(self, rejections: list) -> None:
         self.rejections = rejections
         super().__init__("the reply was not posted: " + "; ".join(str(r) for r in rejections))
+
+
+class ForbiddenError(SocialCareError):
+    """The signed-in person's groups do not allow what they asked (agent API: 403)."""

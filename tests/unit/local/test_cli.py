@@ -189,13 +189,14 @@ def test_a_case_of_a_resolved_incident_shows_its_follow_up_draft_and_the_resolut
 
 def test_the_incident_commands_against_the_local_server(capsys):
     from local.server import LocalServer
-    from tests.conftest import AGENT, LONG_CLOCKS, delivery, mention, signed_headers
+    from tests.conftest import LONG_CLOCKS, delivery, mention, signed_headers
     with LocalServer(port=0, clocks=LONG_CLOCKS) as server:
         for n in (1, 2, 3):
             body = delivery(mention(f"cli-{n}", f"91{n}", text="@brand the app is down, can't log in"),
                             delivery_id=f"cli-{n}")
             assert server.cloud.http("POST", "/webhooks/generic", body, signed_headers(body)).status == 200
-        server.cloud.wait_for(lambda: [i for i in server.cloud.http("GET", "/incidents", headers=AGENT).json()[
+        cloud = server.cloud
+        cloud.wait_for(lambda: [i for i in cloud.http("GET", "/incidents", headers=cloud.signed_in()).json()[
             "incidents"] if i["caseCount"] == 3], what="the incident with its three cases")
         api = ["--api", server.url, "--as", "lead"]
         assert main([*api, "incidents"]) == 0

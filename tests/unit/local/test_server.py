@@ -9,7 +9,7 @@ import time
 import pytest
 
 from local.server import MAX_REQUEST_BYTES, LocalServer
-from tests.conftest import AGENT, LONG_CLOCKS
+from tests.conftest import LONG_CLOCKS
 
 READ_TIMEOUT = 0.5
 
@@ -115,7 +115,7 @@ def test_a_method_no_route_takes_is_405_in_json_with_the_allowed_ones(server, me
 
 
 def test_a_head_request_is_405_with_headers_only(server):
-    status, headers, body = parse(exchange(server, request("HEAD", "/cases", AGENT))[1])
+    status, headers, body = parse(exchange(server, request("HEAD", "/cases", server.cloud.signed_in()))[1])
     assert (status, headers["allow"], headers["content-type"], body) == (405, "GET, POST", "application/json", b"")
     assert server.cloud.invocations == []
 
@@ -142,8 +142,8 @@ def test_a_client_that_sends_nothing_is_let_go_after_the_read_timeout(server):
 
 # -- what still works ------------------------------------------------------------------------------------------------
 def test_two_requests_on_one_connection_are_both_answered(server):
-    one = request("GET", "/cases", AGENT)
-    two = request("GET", "/cases?limit=5", {**AGENT, "Connection": "close"})
+    one = request("GET", "/cases", server.cloud.signed_in())
+    two = request("GET", "/cases?limit=5", {**server.cloud.signed_in(), "Connection": "close"})
     _, received = exchange(server, one + two)
     assert received.count(b"HTTP/1.1 200 OK") == 2
     assert [function for function, _ in server.cloud.invocations] == ["ManageCasesFunction"] * 2
