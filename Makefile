@@ -1,4 +1,4 @@
-# make demo | make test | make serve | make bench | make bench-burst | make lint | make build | make lock | make tone-model
+# make demo | make test | make browser | make serve | make bench | make bench-burst | make lint | make build | make lock | make tone-model
 # Python 3.13 is found as a newcomer has it (build/find-python313): python3.13 on PATH, else pyenv's highest 3.13.x,
 # else `uv python find 3.13`. Override with `make PYTHON_313=/path/to/python3.13`.
 PYTHON_313 := $(shell build/find-python313)
@@ -16,7 +16,7 @@ export PYTHONTZPATH :=
 
 need-python = @test -n "$(PYTHON_313)" || { echo "Python 3.13 not found. Install Python 3.13: pyenv install 3.13, or uv python install 3.13, or your OS package (python3.13); then run make again." >&2; exit 1; }
 
-.PHONY: setup demo test serve bench bench-burst lint validate statelint transform build lock clean tone-model
+.PHONY: setup demo test browser serve bench bench-burst lint validate statelint transform build lock clean tone-model
 
 # Locked with hashes (make lock): the dev venv gets exactly the layer's versions plus the tools.
 $(VENV)/.installed: requirements-dev.txt
@@ -30,8 +30,16 @@ setup: $(VENV)/.installed
 demo: setup
 	$(PY) -m local.demo
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -n 2 -q
+
+# The desk's browser tests drive Debian's chromium through its chromedriver (tests/integration/test_desk_browser.py):
+# installed with apt when missing (as root, else with sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	  command -v apt-get >/dev/null || { echo "Install Chromium and ChromeDriver at /usr/bin (Debian, Ubuntu: the chromium and chromium-driver packages)" >&2; exit 1; }; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
 
 serve: setup
 	$(PY) -m local.cli serve

@@ -3,16 +3,35 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from local.cloud import LOCAL_COGNITO_PATH, HttpResponse, LocalCloud
+from local.template import ROOT
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HttpApi's own payload limit; the webhook handler refuses > 5 MiB
 READ_TIMEOUT_SECONDS = 10.0  # a client that promises more than it sends is answered 408, and its thread freed
 ROUTED_METHODS = ("GET", "POST")  # every route of the HttpApi is one of these
 JSON = {"content-type": "application/json"}
 DESK_CONFIG_PATH = "/desk/config.json"
+DESK_SITE = ROOT / "functions" / "publish_desk" / "site"  # what PublishDeskFunction puts in the desk's bucket
+DESK_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+              ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+DESK_HEADERS = {  # as the distribution's response headers policy (template.yaml), with the API on this origin
+    "content-security-policy": "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+
+
+def desk_file(name: str) -> HttpResponse:
+    """One of the desk's files, with the headers the deployed CloudFront distribution adds (its Content-Security-Policy
+    above all, so that a page that would break there breaks here too)."""
+    kind = DESK_TYPES.get(pathlib.PurePosixPath(name).suffix)
+    path = DESK_SITE / name
+    if kind is None or "/" in name or name.startswith(".") or not path.is_file():
+        return HttpResponse(404, JSON, json.dumps({"message": f"the desk has no file {name}"}))
+    return HttpResponse(200, {"content-type": kind, "cache-control": "no-cache", **DESK_HEADERS}, path.read_text())
 
 
 def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
@@ -72,6 +91,10 @@ def make_handler(cloud: LocalCloud, read_timeout: float = READ_TIMEOUT_SECONDS):
                 return cloud.cognito_call(self.headers.get("x-amz-target", ""), body)
             if path == DESK_CONFIG_PATH and self.command == "GET":
                 return HttpResponse(200, {**JSON, "cache-control": "no-store"}, json.dumps(cloud.desk_config()))
+            if path == "/desk" and self.command == "GET":
+                return HttpResponse(301, {"location": "/desk/"}, "")
+            if path.startswith("/desk/") and self.command == "GET":
+                return desk_file(path.removeprefix("/desk/") or "index.html")
             return None
 
         def _content_length(self) -> int | None:
