@@ -204,7 +204,45 @@ def test_a_care_team_works_a_case_through_the_desk(server, browser):
     browser.find_element(By.ID, "public-note").send_keys("Ann, your replacement is on its way. Thanks for waiting!")
     browser.find_element(By.CSS_SELECTOR, 'form[data-action="resolve"] button').click()
     wait(browser, lambda d: case_says(d, "waiting for follow-up"), "resolved, waiting for its follow-up")
+
+    # And the agent follows up from the keyboard, with the resolution's note as the text: the case closes
+    sign_in(browser, server, "agent")
+    browser.get(f"{server.url}/desk/#/case/generic-desk-3")
+    wait(browser, lambda d: d.find_elements(By.ID, "follow-up-text"), "the follow-up form")
+    assert "replacement is on its way" in browser.find_element(By.ID, "follow-up-text").get_attribute("value")
+    browser.find_element(By.TAG_NAME, "body").send_keys("f")
+    browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait(browser, lambda d: case_says(d, "CLOSED"), "followed up and closed")
     assert severe_console_errors(browser) == []
+
+
+def test_an_agent_dismisses_a_case_with_a_reason_and_it_leaves_the_queue(server, browser):
+    post(server, mention("desk-7", author_id="807", handle="@spam", text="@brand buy followers now"), delivery_id="d7")
+    sign_in(browser, server, "agent")
+    open_with_keyboard(browser, "generic-desk-7")
+    browser.find_element(By.TAG_NAME, "body").send_keys("d")
+    browser.switch_to.active_element.send_keys("spam")  # the reason, picked by typing in the list
+    browser.find_element(By.CSS_SELECTOR, 'form[data-action="dismiss"] button').click()
+    wait(browser, lambda d: case_says(d, "DISMISSED"), "dismissed")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "table.queue, p.empty"), "the queue")
+    assert "generic-desk-7" not in queue_ids(browser)
+
+
+def test_the_desk_reads_at_200_percent_zoom_without_scrolling_sideways(server, browser):
+    # 200 % zoom on a 1366-pixel laptop screen lays the page out as a 683-pixel window does
+    post(server, mention("desk-8", author_id="808", handle="@eli", text="@brand " + "very long words " * 30),
+         delivery_id="d8")
+    sign_in(browser, server, "agent")
+    browser.set_window_size(683, 900)
+    try:
+        wait(browser, lambda d: "generic-desk-8" in queue_ids(d), "the queue")
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.save_screenshot(str(SCREENSHOTS / "queue-200-percent.png"))
+        open_with_keyboard(browser, "generic-desk-8")
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        browser.set_window_size(1366, 900)
 
 
 def test_a_conflict_is_explained_in_words(server, browser):
