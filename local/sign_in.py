@@ -21,7 +21,6 @@ TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 LOCAL_USERS = {"agent": "agents", "triage": "triage", "lead": "leads"}
 LOCAL_PASSWORD = "Local-desk-2026"
 RENEW_BEFORE_SECONDS = 60  # a token that would expire within a minute is renewed first
-CACHE_FOLDER = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "socialcare"
 
 
 class SignInError(Exception):
@@ -84,7 +83,8 @@ class CognitoSignIn:
 class SessionCache:
     """A deployed stack's session, kept between commands in ~/.cache/socialcare/ (readable by its owner only)."""
 
-    def __init__(self, stack: str, folder: pathlib.Path = CACHE_FOLDER):
+    def __init__(self, stack: str, folder: pathlib.Path | None = None):
+        folder = folder or pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "socialcare"
         self.path = folder / f"{stack}.json"
 
     def load(self, user: str) -> Session | None:

@@ -1,7 +1,11 @@
 """Mirrors local/cli.py: what a support lead reads at the terminal."""
+import json
+
 import pytest
+import responses
 
 from local.cli import Api, describe, main, print_case, print_history, print_incidents, print_thread
+from local.sign_in import CognitoSignIn, Session, SessionCache
 
 CASE = {"caseId": "x-1", "platform": "x", "author": "@dana", "status": "OPEN", "step": "ACKNOWLEDGE",
         "waitingFor": "acknowledge", "escalationLevel": 0, "hardLimitReached": False,
@@ -252,3 +256,45 @@ def test_the_report_as_html_is_written_to_the_file_and_its_path_printed(monkeypa
     assert capsys.readouterr().out == f"{tmp_path / 'week.html'}\n"
     page = (tmp_path / "week.html").read_text()
     assert "<li>platform x: 0% of first responses inside the SLA</li>" in page and "<svg" in page
+
+
+# -- a deployed stack ----------------------------------------------------------------------------------------------
+COGNITO = "https://cognito-idp.eu-west-1.amazonaws.com/"
+
+
+def test_the_cli_signs_in_to_a_deployed_stack_once_and_keeps_the_session_for_the_next_command(monkeypatch, tmp_path,
+                                                                                           capsys):
+    import local.cli
+    monkeypatch.setattr(local.cli, "_stack_outputs", lambda stack: {
+        "region": "eu-west-1", "ApiUrl": "https://api.example", "DeskClientId": "desk-client"})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("SOCIALCARE_PASSWORD", "Ann-own-password-1")
+    with responses.RequestsMock() as mocked:
+        sign_in = mocked.post(COGNITO, json={"AuthenticationResult": {
+            "IdToken": "id-token-1", "RefreshToken": "refresh-1", "ExpiresIn": 3600, "TokenType": "Bearer"}})
+        listing = mocked.get("https://api.example/cases?status=OPEN&limit=50", json={"cases": []})
+        assert main(["--stack", "prod", "--as", "ann", "list"]) == 0
+        assert main(["--stack", "prod", "--as", "ann", "list"]) == 0
+        # Cognito was asked once, for ann, with the app client; both calls carried her ID token
+        assert sign_in.call_count == 1
+        body = json.loads(mocked.calls[0].request.body)
+        assert body == {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "desk-client",
+                        "AuthParameters": {"USERNAME": "ann", "PASSWORD": "Ann-own-password-1"}}
+        assert mocked.calls[0].request.headers["X-Amz-Target"] == "AWSCognitoIdentityProviderService.InitiateAuth"
+        assert [c.request.headers["Authorization"] for c in listing.calls] == ["Bearer id-token-1"] * 2
+    session = tmp_path / "socialcare" / "prod.json"
+    assert json.loads(session.read_text())["user"] == "ann" and oct(session.stat().st_mode & 0o777) == "0o600"
+    assert main(["--stack", "prod", "--as", "ann", "sign-out"]) == 0
+    assert not session.exists()
+    assert "no cases" in capsys.readouterr().out
+
+
+def test_the_cli_renews_an_expired_session_from_its_refresh_token(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    SessionCache("prod").save(Session("ann", "old-token", "refresh-1", expires_at=0))
+    api = Api("https://api.example", "ann", "prod", CognitoSignIn(COGNITO, "desk-client"))
+    with responses.RequestsMock() as mocked:
+        mocked.post(COGNITO, json={"AuthenticationResult": {"IdToken": "new-token", "ExpiresIn": 3600}})
+        assert api.id_token() == "new-token"
+        assert json.loads(mocked.calls[0].request.body)["AuthFlow"] == "REFRESH_TOKEN_AUTH"
+    assert SessionCache("prod").load("ann").refresh_token == "refresh-1"  # Cognito sends no new one
