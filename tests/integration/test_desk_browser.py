@@ -260,14 +260,27 @@ def test_a_conflict_is_explained_in_words(server, browser):
     wait(browser, lambda d: "Someone else acted on this case a moment ago" in status_line(d), "the 409 in words")
 
 
-def test_the_lead_sees_incidents_flagged_authors_and_the_report(server, browser):
+def test_the_lead_sees_the_incident_and_the_report_and_resolves_the_incident(server, browser):
+    # Given three people saying the app is down: one pile-on incident
+    for n in (1, 2, 3):
+        post(server, mention(f"desk-down-{n}", author_id=f"86{n}", handle=f"@down{n}",
+                             text="@brand the app is down, can't log in"), delivery_id=f"down-{n}")
+    cloud = server.cloud
+    [incident] = cloud.wait_for(lambda: [i for i in cloud.http("GET", "/incidents", headers=cloud.signed_in()).json()[
+        "incidents"] if i["caseCount"] == 3], what="the incident with its three cases")
+    # When the lead opens their view
     sign_in(browser, server, "lead")
     browser.find_element(By.TAG_NAME, "body").send_keys("l")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "section.report"), "the lead's view with the report")
     page = browser.find_element(By.TAG_NAME, "main").text
-    assert "Open incidents" in page and "Flagged authors" in page and "Acknowledged within SLA" in page
+    assert incident["incidentId"] in page and "Flagged authors" in page and "Acknowledged within SLA" in page
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
     browser.save_screenshot(str(SCREENSHOTS / "lead.png"))
+    # Then they resolve the incident with its outcome, and it leaves the open incidents
+    browser.find_element(By.NAME, "outcome").send_keys("the app is back up for everyone" + Keys.ENTER)
+    wait(browser, lambda d: "resolved: each open case has its follow-up" in status_line(d), "the incident resolved")
+    wait(browser, lambda d: incident["incidentId"] not in d.find_element(By.TAG_NAME, "main").text,
+         "the incident gone from the open ones")
     # an agent has no lead's view
     sign_in(browser, server, "agent")
     assert [link.text for link in browser.find_elements(By.CSS_SELECTOR, "#nav a")] == ["Queue"]

@@ -561,13 +561,14 @@ async function showLead() {
   const sections = [h("h1", {text: "Lead"})];
   const incidents = await api("GET", "/incidents?status=OPEN");
   sections.push(h("h2", {text: "Open incidents"}));
+  const columns = ["Incident", "Topic", "Cases", "People", "Reach", "Opened", "Tiers told"];
+  if (may("manage-incidents")) columns.push("Act");
   sections.push(incidents.status === 200 && incidents.data.incidents.length
-    ? h("table", {class: "queue"}, h("thead", {}, h("tr", {}, ["Incident", "Topic", "Cases", "People", "Reach",
-                                                                "Opened", "Tiers told"].map((t) => h("th", {text: t})))),
+    ? h("table", {class: "queue incidents"}, h("thead", {}, h("tr", {}, columns.map((t) => h("th", {text: t})))),
         h("tbody", {}, incidents.data.incidents.map((i) => h("tr", {},
           h("td", {text: i.incidentId}), h("td", {text: i.topic}), h("td", {text: i.caseCount}),
           h("td", {text: i.authors}), h("td", {text: i.reach}), h("td", {text: clockTime(i.openedAt)}),
-          h("td", {text: i.levelTold ?? "—"})))))
+          h("td", {text: i.levelTold ?? "—"}), may("manage-incidents") ? h("td", {}, incidentActions(i)) : null))))
     : h("p", {class: "empty", text: "No open incident."}));
   await refreshQueue();
   const flagged = state.cases.filter((c) => c.flagged);
@@ -580,6 +581,31 @@ async function showLead() {
     if (report.status === 200) sections.push(reportSection(report.data));
   }
   show(...sections);
+}
+
+// A lead answers a pile-on: the drafted holding statement on the brand's channels or on every thread, then the
+// outcome that closes the incident and drafts each case's follow-up (docs/api.md, pile-on incidents).
+function incidentActions(incident) {
+  const path = `/incidents/${encodeURIComponent(incident.incidentId)}`;
+  const outcome = h("input", {name: "outcome", "aria-label": `Outcome of ${incident.incidentId}`,
+                              placeholder: "the outcome, in public"});
+  const send = async (action, body, done) => {
+    const {status, data} = await api("POST", `${path}/${action}`, body);
+    if (status === 200) say(done, "ok");
+    else say(`${action} was not taken: ${data.message || status}` +
+             (data.rejections ? ` (${data.rejections.map((r) => `${r.rule}: "${r.words}"`).join("; ")})` : ""),
+             "error");
+    if (status === 200) await showLead();
+  };
+  const statement = (target) => h("button", {type: "button", text: `Statement: ${target}`, onclick: () =>
+    send("statement", {target}, `The holding statement went to ${target === "brand" ? "the brand's channels" :
+                                                                  "every case's thread"}.`)});
+  const resolve = h("form", {class: "inline"}, outcome, h("button", {type: "submit", text: "Resolve"}));
+  resolve.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send("resolve", {outcome: outcome.value}, `${incident.incidentId} resolved: each open case has its follow-up.`);
+  });
+  return h("div", {class: "buttons"}, statement("brand"), statement("replies"), resolve);
 }
 
 function percent(value) {
