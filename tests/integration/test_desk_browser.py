@@ -284,3 +284,32 @@ def test_the_lead_sees_the_incident_and_the_report_and_resolves_the_incident(ser
     # an agent has no lead's view
     sign_in(browser, server, "agent")
     assert [link.text for link in browser.find_elements(By.CSS_SELECTOR, "#nav a")] == ["Queue"]
+
+
+def test_a_lead_finds_a_flagged_author_and_clears_the_flag_with_a_reason(server, browser):
+    # Given an author whose two earlier cases were dismissed as troll, writing a third time
+    cloud = server.cloud
+    for n in (1, 2):
+        post(server, mention(f"desk-troll-{n}", author_id="870", handle="@troll", text="@brand you are all useless"),
+             delivery_id=f"troll-{n}")
+        case_id = f"generic-desk-troll-{n}"
+        cloud.wait_for(lambda: cloud.http("GET", f"/cases/{case_id}", headers=cloud.signed_in()).json().get(
+            "waitingFor") == "acknowledge", what=f"{case_id} waiting")
+        assert cloud.http("POST", f"/cases/{case_id}/dismiss", '{"reason": "troll"}', cloud.signed_in()).status == 200
+        cloud.wait_for(lambda: cloud.http("GET", f"/cases/{case_id}", headers=cloud.signed_in()).json()[
+            "status"] == "DISMISSED", what=f"{case_id} dismissed")
+    post(server, mention("desk-troll-3", author_id="870", handle="@troll", text="@brand my refund never came"),
+         delivery_id="troll-3")
+    # When the lead opens the flagged author's case from their view
+    sign_in(browser, server, "lead")
+    browser.get(f"{server.url}/desk/#/lead")
+    link = wait(browser, lambda d: d.find_elements(By.LINK_TEXT, "@troll (generic)"), "the flagged author listed")[0]
+    link.click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".flag-panel"), "the flag and its record")
+    assert "generic-desk-troll-2: dismissed as troll" in browser.find_element(By.CSS_SELECTOR, ".flag-panel").text
+    # Then they clear it with a reason: recorded on the author, and the case is no longer flagged
+    browser.find_element(By.ID, "clear-reason").send_keys("Spoke to them: a genuine customer" + Keys.ENTER)
+    wait(browser, lambda d: "The flag on @troll is cleared." in status_line(d), "cleared")
+    history = cloud.http("GET", "/authors/generic/870/cases", headers=cloud.signed_in()).json()
+    assert [(c["by"], c["reason"]) for c in history["flagClearances"]] == [
+        ("lead", "Spoke to them: a genuine customer")]

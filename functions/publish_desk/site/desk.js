@@ -379,6 +379,20 @@ function flagPanel(c) {
   const panel = h("div", {class: "flag-panel"},
     h("p", {}, h("strong", {text: "Flagged author: "}), c.flag.reason),
     h("ul", {}, c.flag.dismissedCases.map((d) => h("li", {text: `${d.caseId}: dismissed as ${d.reason}`}))));
+  if (may("clear-flag") && c.authorId) {  // a lead who judges the flag wrong clears it, with why (audited)
+    const reason = h("input", {id: "clear-reason", required: true, maxlength: 500});
+    const form = h("form", {class: "inline"}, h("label", {for: "clear-reason", text: "Clear the flag, because"}),
+                   reason, h("button", {type: "submit", text: "Clear flag"}));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const path = `/authors/${encodeURIComponent(c.platform)}/${encodeURIComponent(c.authorId)}/flag-clearance`;
+      const {status, data} = await api("POST", path, {reason: reason.value});
+      say(status === 200 ? `The flag on ${c.author} is cleared.` : `Not cleared: ${data.message || status}`,
+          status === 200 ? "ok" : "error");
+      if (status === 200) await showCase(c.caseId);
+    });
+    panel.append(form);
+  }
   return panel;
 }
 

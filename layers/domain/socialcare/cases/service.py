@@ -851,6 +851,7 @@ def view(case_id: str, repo: CasesRepository | None = None) -> dict:
     repo = _repo(repo)
     case = load_case(case_id, repo)
     result = summary(case)
+    result["authorId"] = case.author_key.split("#", 1)[1] if case.author_key else None  # the /authors/... routes'
     result["owner"] = case.owner
     result["closedReason"] = case.closed_reason
     result["publicNote"] = None if _is_private(case) else case.public_note  # a private case's note went by DM
