@@ -65,6 +65,21 @@ class Resolver:
             return {"Ref": self.value(self.template["Resources"][logical_id]["Properties"]["DatabaseInput"]["Name"])}
         if kind == "AWS::ApiGatewayV2::Api":
             return {"Ref": API_ID, "ApiEndpoint": f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"}
+        if kind == "AWS::Lambda::Version":  # SAM's AutoPublishAlias: Ref is the version's ARN
+            function = self.template["Resources"][logical_id]["Properties"]["FunctionName"]["Ref"]
+            return {"Ref": arn("lambda", f"function:{function}:1"), "Version": "1"}
+        if kind == "AWS::Lambda::Alias":
+            props = self.template["Resources"][logical_id]["Properties"]
+            return {"Ref": arn("lambda", f"function:{props['FunctionName']['Ref']}:{props['Name']}")}
+        # CloudFront is not created locally (the local server serves the desk); its ids, for what names them: the
+        # bucket policy's SourceArn, CaseApi's CORS origin, the DeskUrl output.
+        if kind == "AWS::CloudFront::Distribution":  # DeskDistribution: local-desk.cloudfront.net
+            name = logical_id.removesuffix("Distribution").lower()
+            distribution_id = f"LOCAL{name.upper()}"
+            return {"Ref": distribution_id, "Id": distribution_id, "DomainName": f"local-{name}.cloudfront.net",
+                    "Arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/{distribution_id}"}
+        if kind in ("AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::ResponseHeadersPolicy"):
+            return {"Ref": logical_id, "Id": logical_id}
         return {"Ref": logical_id, "Arn": arn("local", logical_id)}
 
     def condition(self, name: str) -> bool:

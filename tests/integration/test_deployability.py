@@ -143,6 +143,9 @@ def test_every_table_queue_and_bucket_is_retained_and_the_case_tables_can_be_res
     resources = transformed_template()["Resources"]
     stateful = {name: r for name, r in resources.items()
                 if r["Type"] in ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket")}
+    # but the desk's bucket: it holds only what each deploy publishes, and DeskFiles empties it on delete
+    assert stateful.pop("DeskBucket")["DeletionPolicy"] == "Delete"
+    assert resources["DeskFiles"]["Properties"]["BucketName"] == {"Ref": "DeskBucket"}
     assert len(stateful) == 8
     assert all(r.get("DeletionPolicy") == r.get("UpdateReplacePolicy") == "Retain" for r in stateful.values())
     for table in ("CasesTable", "MentionsTable", "CaseFactsTable"):  # cases, incidents, mentions, the case facts
