@@ -57,8 +57,9 @@ def s3_client():
     return botocore.session.get_session().create_client("s3", config=config)
 
 
-def site_files(site: pathlib.Path = SITE) -> dict[str, pathlib.Path]:
+def site_files(site: pathlib.Path | None = None) -> dict[str, pathlib.Path]:
     """Key -> file, for every file under site/ but hidden ones and a config.json (the stack's own replaces it)."""
+    site = site or SITE
     files = {}
     for path in sorted(site.rglob("*")):
         key = path.relative_to(site).as_posix()
@@ -75,7 +76,7 @@ def site_files(site: pathlib.Path = SITE) -> dict[str, pathlib.Path]:
     return files
 
 
-def publish(bucket: str, config: dict, site: pathlib.Path = SITE,
+def publish(bucket: str, config: dict, site: pathlib.Path | None = None,
             time_left_ms: Callable[[], int] = lambda: 60_000) -> list[str]:
     """Put every site file and config.json in the bucket, then delete what an earlier deploy left there and this one
     does not have. Returns the keys published."""
