@@ -270,3 +270,5 @@ def test_deskfiles_republishes_when_the_code_or_the_config_changes(stack):
     assert properties["SiteVersion"] == {"Ref": version}  # its logical id carries the code's hash
     assert set(properties["Config"]) == {"apiUrl", "region", "clientId", "cognitoUrl"}
     assert int(properties["ServiceTimeout"]) > stack.functions["PublishDeskFunction"].timeout
+    # its log group exists before its first run, and outlives its last
+    assert stack.template["Resources"]["DeskFiles"]["DependsOn"] == "PublishDeskFunctionLogGroup"
