@@ -62,8 +62,13 @@ async function api(method, path, body) {
   }
   const headers = {Authorization: `Bearer ${token}`};
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(config.apiUrl + path, {method, headers,
-                                                      body: body === undefined ? undefined : JSON.stringify(body)});
+  let response;
+  try {
+    response = await fetch(config.apiUrl + path, {method, headers,
+                                                  body: body === undefined ? undefined : JSON.stringify(body)});
+  } catch (error) { // the network, or an answer the browser may not read (no CORS headers on it)
+    throw new Error("the API could not be reached: check the network, or sign out and in again");
+  }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401) {
     auth.signOut();
