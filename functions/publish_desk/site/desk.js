@@ -197,6 +197,7 @@ function renderBar() {
 
 // -- routing ----------------------------------------------------------------------------------------------------------
 async function route() {
+  if (!auth) return; // still starting: boot() routes once the config is read
   clearTimeout(state.refreshTimer);
   if (!auth.session) return showSignIn();
   const hash = location.hash || "#/";
