@@ -8,6 +8,7 @@
   4. state transitions of a happy-path case and of one escalation rung, and what Step Functions charges for them
   5. the reply guardrails on the labelled corpus
   6. the summary report over a week of 10,000 cases: reading their facts by day and adding them up, then the HTML page
+  7. the open queue (GET /cases?limit=500) over HTTP with 2,000 open cases (bench/queue.py)
 """
 from __future__ import annotations
 
@@ -550,8 +551,13 @@ def report_guardrails() -> None:
                 print(f"   {line}")
 
 
+def report_queue() -> None:
+    from bench.queue import report_queue as queue  # bench.queue imports this module
+    queue()
+
+
 SECTIONS = {"1": report_import_times, "2": report_webhook, "3": report_ingest, "4": report_transitions,
-            "5": report_guardrails, "6": report_summary}
+            "5": report_guardrails, "6": report_summary, "7": report_queue}
 
 
 def main(sections: list[str]) -> int:
