@@ -34,13 +34,14 @@ LINK_PREFIX = "LINK#"
 FLAG_CLEARED_PREFIX = "FLAG_CLEARED#"
 CSAT_ASKED_RECORD = "CSAT_ASKED"
 PRIVATE_DATA_HELD = "held"
+CASES_BY_STATUS = "CasesByStatus"
 
 
 class CasesByStatusIndex(GlobalSecondaryIndex):
     """Open cases by nearest deadline (the agent queue); closed cases by close time."""
 
     class Meta:
-        index_name = "CasesByStatus"
+        index_name = CASES_BY_STATUS
         projection = AllProjection()
 
     status = UnicodeAttribute(hash_key=True)

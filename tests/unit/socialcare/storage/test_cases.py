@@ -1,6 +1,7 @@
 """Mirrors layers/domain/socialcare/storage/cases.py, on the tables (and GSIs) template.yaml defines, in moto."""
 import contextlib
 
+import boto3
 import pytest
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -229,6 +230,60 @@ def test_open_cases_are_listed_nearest_deadline_first(repo):
         "generic-later", "generic-middle", "generic-soonest"]
     assert [c.case_id for c in repo.list_by_status("OPEN", limit=2)] == ["generic-soonest", "generic-middle"]
     assert [c.case_id for c in repo.list_by_status("CLOSED")] == ["generic-done"]
+
+
+READ = ("case_id", "status", "deadline", "escalation_level", "mention_count", "hard_limit_reached", "closed_at",
+        "summary_text", "flagged_reason")
+
+
+def as_read(record: CaseRecord) -> dict:
+    return {name: getattr(record, name) for name in READ}
+
+
+def test_a_read_listing_is_the_listing_with_only_the_attributes_asked_for(repo):
+    # Given open cases with and without optional fields (a number, a boolean, an emoji, a field set to NULL), and a
+    # closed one
+    repo.open(a_case("generic-later", "generic#1", deadline="2026-11-22T11:00:00.000Z", hard_limit_reached=True,
+                     summary_text="late \U0001f621 \"again\"", flagged_reason="dismissed"))
+    repo.update("generic-later", [CaseRecord.escalation_level.set(2)])
+    repo.open(a_case("generic-soonest", "generic#2", deadline="2026-11-22T09:45:00.000Z", hard_limit_reached=False,
+                     draft_reply="not read"))
+    repo.update("generic-soonest", [CaseRecord.mention_count.set(3)])
+    repo.open(a_case("generic-middle", "generic#3", deadline="2026-11-22T10:15:00.000Z"))
+    boto3.client("dynamodb").update_item(  # a NULL, as another writer than PynamoDB may store
+        TableName=CaseRecord.Meta.table_name, Key={"case_id": {"S": "generic-middle"}, "record": {"S": CASE_RECORD}},
+        UpdateExpression="SET flagged_reason = :null", ExpressionAttributeValues={":null": {"NULL": True}})
+    repo.open(a_case("generic-done", "generic#4", deadline="2026-11-22T09:00:00.000Z"))
+    close(repo, "generic-done", "generic#4")
+    # When the queue and the history are read with some attributes / Then each is the listing, in its order and
+    # length, with the same values (None where a case has none), whichever way and however many
+    for status, newest_first, limit in (("OPEN", False, 50), ("OPEN", True, 50), ("OPEN", False, 2),
+                                        ("OPEN", True, 1), ("CLOSED", True, 50), ("DISMISSED", False, 50)):
+        listed = [as_read(record) for record in repo.list_by_status(status, limit, newest_first)]
+        read = repo.list_read_by_status(status, READ, limit, newest_first)
+        assert [{name: getattr(case, name) for name in READ} for case in read] == listed
+    first = repo.list_read_by_status("OPEN", READ)[0]
+    assert (type(first.escalation_level), first.hard_limit_reached) == (int, False)
+    # And an attribute not read is not there to be mistaken for an empty one
+    with pytest.raises(AttributeError):
+        first.draft_reply  # noqa: B018
+
+
+def test_a_read_listing_goes_on_to_the_next_page_as_the_listing_does(repo):
+    # Given more open cases than one page of DynamoDB's (1 MB) holds
+    draft = "x" * 4000
+    with CaseRecord.batch_write() as batch:
+        for n in range(300):
+            batch.save(a_case(f"generic-big{n:03}", f"generic#big{n}", deadline=f"2026-11-22T10:{n // 60:02}:"
+                              f"{n % 60:02}.000Z", draft_reply=draft))
+    pages = CaseRecord.by_status.query("OPEN", limit=300)
+    next(pages)
+    assert pages.last_evaluated_key is not None  # the first page ended before the 300th case
+    # When they are read / Then every one is there, in the listing's order
+    expected = [record.case_id for record in repo.list_by_status("OPEN", 300)]
+    assert len(expected) == 300
+    assert [case.case_id for case in repo.list_read_by_status("OPEN", ("case_id",), 300)] == expected
+    assert [case.case_id for case in repo.list_read_by_status("OPEN", ("case_id",), 299, True)] == expected[:0:-1]
 
 
 def test_an_authors_cases_are_listed_oldest_first_and_only_theirs(repo):
