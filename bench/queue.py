@@ -127,8 +127,8 @@ def report_queue(argv: list[str] = ()) -> None:
         row(f"GET /cases?limit=500 ({listed} listed, best of 5)", f"{best:8.1f} ms")
         if "--save" in argv:
             with open(argv[argv.index("--save") + 1], "wb") as out:
-                for query in ANSWERS:
-                    out.write(requests.get(f"{server.url}/cases?{query}", headers=AGENT, timeout=60).content + b"\n")
+                out.writelines(requests.get(f"{server.url}/cases?{query}", headers=AGENT, timeout=60).content + b"\n"
+                               for query in ANSWERS)
         if "--profile" in argv:
             import cProfile
             import pstats
