@@ -6,6 +6,7 @@ import pytest
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from local.cloud import LocalCloud
+from socialcare.storage import cases as cases_module
 from socialcare.storage.cases import AuthorHasOpenCaseError, CasesRepository, condition_failed
 from socialcare.storage.records import CASE_RECORD, CaseRecord, MentionRecord
 from tests.conftest import LONG_CLOCKS
@@ -284,6 +285,46 @@ def test_a_read_listing_goes_on_to_the_next_page_as_the_listing_does(repo):
     assert len(expected) == 300
     assert [case.case_id for case in repo.list_read_by_status("OPEN", ("case_id",), 300)] == expected
     assert [case.case_id for case in repo.list_read_by_status("OPEN", ("case_id",), 299, True)] == expected[:0:-1]
+
+
+def test_a_read_listing_takes_the_items_as_botocore_would_have_parsed_them(repo):
+    # Given cases with strings (one not ASCII), numbers, booleans and a NULL
+    repo.open(a_case("generic-a", "generic#1", summary_text="caf\u00e9 \U0001f621 \"q\"\n", hard_limit_reached=True))
+    repo.open(a_case("generic-b", "generic#2", deadline="2026-11-22T11:00:00.000Z", hard_limit_reached=False))
+    boto3.client("dynamodb").update_item(
+        TableName=CaseRecord.Meta.table_name, Key={"case_id": {"S": "generic-b"}, "record": {"S": CASE_RECORD}},
+        UpdateExpression="SET summary_text = :null, escalation_level = :n",
+        ExpressionAttributeValues={":null": {"NULL": True}, ":n": {"N": "2.50"}})
+    connection = CaseRecord._get_connection()
+    asked = {"index_name": "CasesByStatus", "limit": 2, "attributes_to_get": list(READ)}
+    # When a page is read with its items as sent, and again as botocore parses them / Then the pages are the same
+    with cases_module._query_items_as_sent(connection):
+        as_sent = connection.query("OPEN", **asked)
+    parsed = connection.query("OPEN", **asked)  # and the next query is botocore's again
+    assert [item["case_id"]["S"] for item in parsed["Items"]] == ["generic-a", "generic-b"]
+    assert {key: value for key, value in as_sent.items() if key != "ResponseMetadata"} == {
+        key: value for key, value in parsed.items() if key != "ResponseMetadata"}
+
+
+def test_only_strings_numbers_and_booleans_are_read_from_the_items_as_sent(repo):
+    with pytest.raises(ValueError, match="detail"):
+        repo.list_read_by_status("OPEN", ("case_id", "detail"))
+    with pytest.raises(ValueError, match="author_aliases"):
+        repo.list_read_by_status("OPEN", ("author_aliases",))
+    with pytest.raises(KeyError):
+        repo.list_read_by_status("OPEN", ("no_such_attribute",))
+
+
+def test_the_items_are_left_to_botocore_unless_the_read_listing_asks_in_this_thread():
+    page = {"status_code": 200, "body": b'{"Count": 1, "Items": [{"case_id": {"B": "AAE="}}]}'}
+    for response, wanted in ((dict(page), False), ({**page, "status_code": 400}, True)):  # not asked; an error
+        customized = {}
+        cases_module._unparsed.wanted = wanted
+        try:
+            cases_module._items_as_sent(response_dict=response, customized_response_dict=customized)
+        finally:
+            cases_module._unparsed.wanted = False
+        assert (response["body"], customized) == (page["body"], {})
 
 
 def test_an_authors_cases_are_listed_oldest_first_and_only_theirs(repo):
