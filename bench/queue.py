@@ -14,7 +14,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.run import AGENT, LONG_CLOCKS, mention, row, signed_delivery
+from bench.burst import signed_in
+from bench.run import LONG_CLOCKS, mention, row, signed_delivery
 from local.server import LocalServer
 
 import boto3  # noqa: E402  (after bench.run, which sets the local environment)
@@ -37,10 +38,11 @@ def ingest_templates(url: str) -> list[str]:
                   timeout=60).raise_for_status()
     case_ids = [f"generic-queue-{n}" for n in range(INGESTED)]
     deadline = time.monotonic() + SEED_TIMEOUT_SECONDS
+    agent = signed_in(url)
     with requests.Session() as session:
         for case_id in case_ids:
             while True:
-                response = session.get(f"{url}/cases/{case_id}", headers=AGENT, timeout=60)
+                response = session.get(f"{url}/cases/{case_id}", headers=agent, timeout=60)
                 if response.status_code == 200 and response.json().get("waitingFor"):
                     break
                 if time.monotonic() > deadline:
@@ -107,10 +109,11 @@ def list_milliseconds(url: str, runs: int = 5) -> tuple[float, float, int]:
     CPU a run took (this process's: the server and the client, which a busy machine does not inflate as it inflates
     the wall clock), and the cases listed."""
     timings, cpu, listed = [], [], 0
+    agent = signed_in(url)
     with requests.Session() as session:
         for _ in range(runs):
             started, cpu_started = time.perf_counter(), time.process_time()
-            response = session.get(f"{url}/cases?limit=500", headers=AGENT, timeout=60)
+            response = session.get(f"{url}/cases?limit=500", headers=agent, timeout=60)
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
             listed = len(response.json()["cases"])
@@ -127,18 +130,19 @@ def report_queue(argv: list[str] = ()) -> None:
               f"table in {seconds:.1f} s)")
         best, cpu, listed = list_milliseconds(server.url)
         row(f"GET /cases?limit=500 ({listed} listed, best of 5)", f"{best:8.1f} ms  (CPU {cpu:.1f} ms)")
+        agent = signed_in(server.url)
         if "--save" in argv:
             with open(argv[argv.index("--save") + 1], "wb") as out:
-                out.writelines(requests.get(f"{server.url}/cases?{query}", headers=AGENT, timeout=60).content + b"\n"
+                out.writelines(requests.get(f"{server.url}/cases?{query}", headers=agent, timeout=60).content + b"\n"
                                for query in ANSWERS)
         if "--profile" in argv:
             import cProfile
             import pstats
             profile = cProfile.Profile()
             with requests.Session() as session:
-                session.get(f"{server.url}/cases?limit=500", headers=AGENT, timeout=60)
+                session.get(f"{server.url}/cases?limit=500", headers=agent, timeout=60)
                 profile.enable()  # the server's thread too: Python 3.12+ profiles every thread
-                session.get(f"{server.url}/cases?limit=500", headers=AGENT, timeout=60)
+                session.get(f"{server.url}/cases?limit=500", headers=agent, timeout=60)
                 profile.disable()
             profile.dump_stats(argv[argv.index("--profile") + 1])
             pstats.Stats(profile).sort_stats("tottime").print_stats(30)
