@@ -596,55 +596,203 @@ def _an_update_expression_is_checked_in_linear_time() -> None:
         expressions.UpdateExpressionParser.make.__func__))
 
 
-def _a_queue_finds_its_messages_without_rereading_itself() -> None:
-    """moto's SQS scans the whole queue several times for every message it serves, so a queue holding n messages
-    serves each in O(n) at best: ReceiveMessage checks each message it hands out against the retention period by
-    computing every queue attribute (three counts over all messages, each comparing every message's clock) three times
-    over, to read one setting; its list of visible messages reads the clock twice per message; DeleteMessage walks the
-    queue twice, building each message's list of receipt handles. A burst that queues 10,000 mentions faster than they
-    are ingested paid tens of milliseconds per mention at the start, so the ingest rate started low and rose as the
-    queue drained. Here the retention check reads the retention setting; the visible messages are those visible and
-    not delayed at one reading of the clock; a message deleted by the receipt handle it was last received with is
-    looked up among the messages in flight (a few), and removed from the queue, as before; any other handle (an
-    earlier one, an unknown one, one already deleted) is handled by moto's own code. Same answers, same errors.
+# SQS patch originals: (owner, attribute) -> what moto had there, so the tests can run moto's own code.
+SQS_PATCH_ORIGINALS: dict[tuple[object, str], object] = {}
 
-    Upstream: read queue.message_retention_period in is_message_valid_based_on_retention_period (get_queue_attributes
-    computes every attribute, three times per name asked), take the time once in Queue.messages, and keep a dict from
-    receipt handle to message for delete_message and change_message_visibility."""
-    from moto.core.utils import unix_time, unix_time_millis
+
+def _a_queue_finds_its_messages_without_rereading_itself() -> None:
+    """moto's SQS keeps a queue's messages in one list and looks at all of them, reading the clock for each, whenever
+    it needs any: SendMessage reads one queue setting through Queue.attributes, which counts the visible, the delayed
+    and the in-flight messages (three passes, two clock readings per message); ReceiveMessage lists every visible
+    message to hand out ten, and its retention check computed every queue attribute three times per message served;
+    DeleteMessage and ChangeMessageVisibility walk the list building each message's list of receipt handles, and a
+    delete copies the list. A burst that queues 10,000 mentions faster than they are ingested paid tens of
+    milliseconds per message sent and served, so the webhook and the ingest slowed each other while the queue was long.
+
+    Here each queue's list (Queue._messages) also counts its members, and every message whose visibility or delay was
+    ever set (the only ones that can be hidden: a message never received nor delayed is visible from the start) is
+    kept in one set until both moments are past or it leaves its queue. So the three counts look at those few, at one
+    reading of the clock; ReceiveMessage walks the list only until it has its batch (moto's loop, unchanged, is given
+    the visible messages one by one, at one reading of the clock, instead of a list of them all: nothing in the loop
+    changes the list, so it sees the same messages in the same order); a message deleted (or made visible again) by
+    the receipt handle it was last received with is found among the messages in flight and removed from the list in
+    place. Any other handle (an earlier one, an unknown one, one already deleted), and a list moto replaced (a purge),
+    go through moto's own code. The retention check reads the retention setting. Same answers, same errors, same
+    order, receive counts and redrive to the dead-letter queue (tests/unit/local/test_moto_patches.py runs random
+    histories both ways).
+
+    Upstream: keep the in-flight and delayed messages of a Queue in a structure of their own (or a heap by visible_at),
+    so the ApproximateNumberOf* counts and Queue.messages need not walk the queue; read
+    queue.content_based_deduplication and queue.message_retention_period instead of Queue.attributes; let
+    receive_message iterate the visible messages lazily; keep a dict from receipt handle to message for delete_message
+    and change_message_visibility."""
+    import weakref
+
+    from moto.sqs import models as sqs
+    from moto.sqs.exceptions import InvalidParameterValue
     from moto.sqs.models import Message, Queue, SQSBackend
-    original_valid, original_delete = SQSBackend.is_message_valid_based_on_retention_period, Queue.delete_message
+    assert "__eq__" not in vars(Message) and "__hash__" not in vars(Message)  # a message is itself only: by identity
+    assert isinstance(Queue.__dict__["messages"], property)
+    clocked: weakref.WeakSet = weakref.WeakSet()  # queued messages whose visible_at or delayed_until may be ahead
+    scope = threading.local()
+
+    class QueuedMessages(list):
+        """Queue._messages, a list as before, that also counts its members (a message once, as moto queues it)."""
+
+        def __init__(self, messages=()):
+            super().__init__(messages)
+            self.recount()
+
+        def __reduce__(self):  # a copy is built from its items, and counts them afresh
+            return QueuedMessages, (list(self),)
+
+        def recount(self) -> None:
+            self.members: dict = {}
+            for message in self:
+                self.members[message] = self.members.get(message, 0) + 1
+
+        def append(self, message) -> None:
+            super().append(message)
+            self.members[message] = self.members.get(message, 0) + 1
+            if message.visible_at or message.delayed_until:  # moved here with its clock set (a redrive)
+                clocked.add(message)
+
+        def remove(self, message) -> None:
+            super().remove(message)  # by identity (the assert above): this very message, or ValueError
+            if self.members[message] == 1:
+                del self.members[message]
+                clocked.discard(message)  # in no queue now (moto keeps every message it made until a reset)
+            else:
+                self.members[message] -= 1
+
+    def recounted(name: str):
+        change = getattr(list, name)
+
+        def changed(self, *args):
+            result = change(self, *args)  # list's own (its __iadd__ and __imul__ return the list itself)
+            self.recount()
+            return result
+        return changed
+
+    for name in ("extend", "insert", "pop", "clear", "__delitem__", "__setitem__", "__iadd__", "__imul__"):
+        setattr(QueuedMessages, name, recounted(name))  # moto 5.2.5 uses none of these: kept right all the same
+
+    def queued(queue) -> QueuedMessages:
+        messages = queue._messages
+        if type(messages) is not QueuedMessages:  # a new queue, or moto put a new list (purge, a delete of its own)
+            messages = queue._messages = QueuedMessages(messages)
+            clocked.update(message for message in messages if message.visible_at or message.delayed_until)
+        return messages
+
+    def hidden(queue) -> tuple[int, int, int]:
+        """How many of the queue's messages are not visible, delayed, either, at one reading of the clock."""
+        members = queued(queue).members
+        now = sqs.unix_time_millis()
+        not_visible = delayed = either = 0
+        for message in list(clocked):
+            invisible, late = not now > message.visible_at, now < message.delayed_until
+            if not (invisible or late):
+                clocked.discard(message)  # both moments past: visible and not delayed until they are set again
+            elif message in members:
+                count = members[message]
+                not_visible += count if invisible else 0
+                delayed += count if late else 0
+                either += count
+        return not_visible, delayed, either
+
+    class VisibleMessages:
+        """Queue.messages during a ReceiveMessage: the visible, undelayed messages at one reading of the clock, in the
+        queue's order, found as the loop reads them."""
+
+        def __init__(self, queue):
+            self.messages, self.now = queued(queue), sqs.unix_time_millis()
+
+        def __iter__(self):
+            now = self.now
+            return (message for message in self.messages
+                    if now > message.visible_at and not now < message.delayed_until)
+
+        def __bool__(self) -> bool:
+            return next(iter(self), None) is not None
+
+        def __len__(self) -> int:
+            return sum(1 for _ in self)
+
+    def messages(self):  # moto 5.2.5: message.visible (now > visible_at) and not message.delayed
+        visible = VisibleMessages(self)
+        return visible if getattr(scope, "receiving", False) else list(visible)
+
+    def found_in_flight(queue, receipt_handle: str):
+        """The message in flight last received with this handle, if it is still queued (else None)."""
+        message = next((message for message in queue.pending_messages if message.receipt_handle == receipt_handle),
+                       None)
+        return message if message is not None and message in queued(queue).members else None
+
+    original_change, original_delay = Message.change_visibility, Message.delay
+    original_delete, original_receive = Queue.delete_message, SQSBackend.receive_message
+    original_change_message_visibility = SQSBackend.change_message_visibility
+    original_valid = SQSBackend.is_message_valid_based_on_retention_period
+
+    def change_visibility(self, visibility_timeout) -> None:
+        original_change(self, visibility_timeout)
+        clocked.add(self)
+
+    def delay(self, delay_seconds) -> None:
+        original_delay(self, delay_seconds)
+        clocked.add(self)
+
+    def receive_message(self, *args, **kwargs):
+        receiving = getattr(scope, "receiving", False)
+        scope.receiving = True
+        try:
+            return original_receive(self, *args, **kwargs)
+        finally:
+            scope.receiving = receiving
+
+    def delete_message(self, receipt_handle: str) -> None:
+        if receipt_handle not in self.deleted_messages:
+            deleted = found_in_flight(self, receipt_handle)
+            if deleted is not None:
+                messages = queued(self)
+                for _ in range(messages.members[deleted]):
+                    messages.remove(deleted)
+                self.pending_messages.discard(deleted)
+                self.deleted_messages.update(deleted.all_receipt_handles)
+                return None
+        return original_delete(self, receipt_handle)
+
+    def change_message_visibility(self, queue_name: str, receipt_handle: str, visibility_timeout: int) -> None:
+        queue = self.get_queue(queue_name)
+        message = found_in_flight(queue, receipt_handle)
+        if message is None:
+            return original_change_message_visibility(self, queue_name, receipt_handle, visibility_timeout)
+        # moto 5.2.5's body for the message found
+        visibility_timeout_msec = int(visibility_timeout) * 1000
+        given_visibility_timeout = sqs.unix_time_millis() + visibility_timeout_msec
+        if given_visibility_timeout - message.sent_timestamp > 43200 * 1000:
+            raise InvalidParameterValue(
+                f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
+                "VisibilityTimeout for the message is beyond the limit [43200 seconds]")
+        message.change_visibility(visibility_timeout)
+        if message.visible and message in queue.pending_messages:
+            queue.pending_messages.remove(message)
 
     def is_message_valid_based_on_retention_period(self, queue_name, message) -> bool:
         retention_period = self.get_queue(queue_name).message_retention_period
         if retention_period is None:
             return original_valid(self, queue_name, message)
-        return retention_period + message.sent_timestamp / 1000 > unix_time()
+        return retention_period + message.sent_timestamp / 1000 > sqs.unix_time()
 
-    def messages(self) -> list:
-        now = unix_time_millis()  # moto 5.2.5: message.visible (now > visible_at) and not message.delayed
-        return [message for message in self._messages if now > message.visible_at and not now < message.delayed_until]
-
-    def delete_message(self, receipt_handle: str) -> None:
-        if receipt_handle not in self.deleted_messages:
-            deleted = next((message for message in self.pending_messages if message.receipt_handle == receipt_handle),
-                           None)
-            if deleted is not None:
-                remaining = list(self._messages)
-                try:
-                    remaining.remove(deleted)
-                except ValueError:  # in flight but no longer queued: moto's own answer
-                    return original_delete(self, receipt_handle)
-                self.pending_messages.discard(deleted)
-                self.deleted_messages.update(deleted.all_receipt_handles)
-                self._messages = remaining
-                return None
-        return original_delete(self, receipt_handle)
-
-    assert isinstance(Queue.__dict__["messages"], property) and "__eq__" not in vars(Message)  # remove(): by identity
-    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
-    Queue.messages = property(messages)
-    Queue.delete_message = delete_message
+    for owner, name, new in (
+            (Message, "change_visibility", change_visibility), (Message, "delay", delay),
+            (Queue, "messages", property(messages)), (Queue, "delete_message", delete_message),
+            (Queue, "approximate_number_of_messages_not_visible", property(lambda self: hidden(self)[0])),
+            (Queue, "approximate_number_of_messages_delayed", property(lambda self: hidden(self)[1])),
+            (Queue, "approximate_number_of_messages", property(lambda self: len(queued(self)) - hidden(self)[2])),
+            (SQSBackend, "receive_message", receive_message),
+            (SQSBackend, "change_message_visibility", change_message_visibility),
+            (SQSBackend, "is_message_valid_based_on_retention_period", is_message_valid_based_on_retention_period)):
+        _replace(owner, name, new, SQS_PATCH_ORIGINALS)
 
 
 def _a_transaction_keeps_only_what_it_touches() -> None:
@@ -850,8 +998,9 @@ def apply_all() -> None:
 QUERY_PATCH_ORIGINALS: dict[tuple[object, str], object] = {}
 
 
-def _replace(owner: object, name: str, new: object) -> None:
-    QUERY_PATCH_ORIGINALS.setdefault((owner, name), getattr(owner, name))
+def _replace(owner: object, name: str, new: object, originals: dict | None = None) -> None:
+    """Put `new` at owner.name, noting what moto had there (in QUERY_PATCH_ORIGINALS unless told another record)."""
+    (QUERY_PATCH_ORIGINALS if originals is None else originals).setdefault((owner, name), getattr(owner, name))
     setattr(owner, name, new)
 
 

@@ -4,6 +4,8 @@ written; items come back with every attribute type intact."""
 from __future__ import annotations
 
 import base64
+import json
+from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -323,6 +325,97 @@ def test_a_message_past_its_retention_period_is_not_served(sqs):
     queue = sqs_backends["123456789012"]["us-east-1"].queues["q"]
     queue._messages[0].sent_timestamp -= 61_000  # sent 61 s ago
     assert _bodies(client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])) == []
+
+
+@contextmanager
+def moto_without_sqs_patches():
+    """moto's SQS as it was: its own functions put back, then the patch's again."""
+    patched = {(owner, name): getattr(owner, name) for owner, name in moto_patches.SQS_PATCH_ORIGINALS}
+    for (owner, name), original in moto_patches.SQS_PATCH_ORIGINALS.items():
+        setattr(owner, name, original)
+    try:
+        yield
+    finally:
+        for (owner, name), new in patched.items():
+            setattr(owner, name, new)
+
+
+def _sqs_history(monkeypatch, seed: int) -> list:
+    """One random history of a queue with a dead-letter queue, on a cloud of its own and a clock that moves only when
+    told: sends (some delayed, some in batches), receives with and without a visibility timeout, deletes and
+    visibility changes by current, earlier, deleted and unknown handles, the clock moving past the timeouts, messages
+    redriven after two receives, a purge; and after each step the queues' counts. Everything each call answered."""
+    import random
+
+    import moto.sqs.models as sqs_models
+    from moto.moto_api._internal import mock_random
+    clock = [1_790_000_000.0]
+    monkeypatch.setattr(sqs_models, "unix_time", lambda dt=None: clock[0])
+    monkeypatch.setattr(sqs_models, "unix_time_millis", lambda dt=None: clock[0] * 1000)
+    rng = random.Random(seed)
+    mock_random.seed(seed)
+    history: list = []
+
+    def answer(call, **kwargs):
+        try:
+            response = call(**kwargs)
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+        response.pop("ResponseMetadata", None)
+        return response
+
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        dlq = client.create_queue(QueueName="dlq")["QueueUrl"]
+        redrive = {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq", "maxReceiveCount": 2}
+        url = client.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "2",
+                                                             "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
+        handles = ["not-a-handle"]
+        for step in range(400):
+            kind = rng.choices(["send", "batch", "receive", "delete", "visibility", "tick", "purge", "dlq"],
+                               [20, 5, 25, 20, 10, 15, 0.5, 3])[0]
+            if kind == "send":
+                history.append(answer(client.send_message, QueueUrl=url, MessageBody=f"m{step}",
+                                      DelaySeconds=rng.choice([0, 0, 0, 1, 3])))
+            elif kind == "batch":
+                history.append(answer(client.send_message_batch, QueueUrl=url, Entries=[
+                    {"Id": str(n), "MessageBody": f"m{step}.{n}", "DelaySeconds": rng.choice([0, 2])}
+                    for n in range(rng.randint(1, 10))]))
+            elif kind in ("receive", "dlq"):
+                asked = {"VisibilityTimeout": rng.choice([0, 1, 5])} if rng.random() < 0.4 else {}
+                received = answer(client.receive_message, QueueUrl=url if kind == "receive" else dlq,
+                                  MaxNumberOfMessages=rng.randint(1, 10), AttributeNames=["All"], **asked)
+                handles += [message["ReceiptHandle"] for message in received.get("Messages", [])]
+                history.append(received)
+            elif kind == "delete":
+                if rng.random() < 0.2:
+                    chosen = rng.sample(handles, min(len(handles), 3))
+                    history.append(answer(client.delete_message_batch, QueueUrl=url, Entries=[
+                        {"Id": str(n), "ReceiptHandle": handle} for n, handle in enumerate(chosen)]))
+                else:
+                    history.append(answer(client.delete_message, QueueUrl=url, ReceiptHandle=rng.choice(handles)))
+            elif kind == "visibility":
+                history.append(answer(client.change_message_visibility, QueueUrl=url, ReceiptHandle=rng.choice(handles),
+                                      VisibilityTimeout=rng.choice([0, 0, 1, 4, 43200])))
+            elif kind == "tick":
+                clock[0] += rng.choice([0.0005, 0.5, 1, 2.5, 6])
+                history.append(clock[0])
+            else:
+                history.append(answer(client.purge_queue, QueueUrl=url))
+            history.append([answer(client.get_queue_attributes, QueueUrl=queue, AttributeNames=["All"])
+                            for queue in (url, dlq)])
+    return history
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_queue_answers_a_random_history_as_moto_did(monkeypatch, seed):
+    moto_patches.apply_all()
+    patched = _sqs_history(monkeypatch, seed)
+    with moto_without_sqs_patches():
+        assert _sqs_history(monkeypatch, seed) == patched
+    counts = [attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] for step in patched
+              if isinstance(step, list) for attributes in step[:1]]
+    assert len(set(counts)) > 3  # the history did hide messages, and let them go
 
 
 def test_a_copied_update_expression_is_a_whole_new_tree():
