@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from contextlib import contextmanager
 
 import boto3
@@ -328,10 +329,11 @@ def test_a_message_past_its_retention_period_is_not_served(sqs):
 
 
 @contextmanager
-def moto_without_sqs_patches():
-    """moto's SQS as it was: its own functions put back, then the patch's again."""
-    patched = {(owner, name): getattr(owner, name) for owner, name in moto_patches.SQS_PATCH_ORIGINALS}
-    for (owner, name), original in moto_patches.SQS_PATCH_ORIGINALS.items():
+def moto_without(originals: dict):
+    """moto as it was before one patch (its record of originals, e.g. moto_patches.SQS_PATCH_ORIGINALS): its own
+    functions put back, then the patch's again."""
+    patched = {(owner, name): getattr(owner, name) for owner, name in originals}
+    for (owner, name), original in originals.items():
         setattr(owner, name, original)
     try:
         yield
@@ -411,11 +413,107 @@ def _sqs_history(monkeypatch, seed: int) -> list:
 def test_a_queue_answers_a_random_history_as_moto_did(monkeypatch, seed):
     moto_patches.apply_all()
     patched = _sqs_history(monkeypatch, seed)
-    with moto_without_sqs_patches():
+    with moto_without(moto_patches.SQS_PATCH_ORIGINALS):
         assert _sqs_history(monkeypatch, seed) == patched
     counts = [attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] for step in patched
               if isinstance(step, list) for attributes in step[:1]]
     assert len(set(counts)) > 3  # the history did hide messages, and let them go
+
+
+# -- DynamoDB writes: the walk, the condition and the copy patches answer as moto did --------------------------------
+_CONDITIONS = [None, None, None, None, "attribute_not_exists(pk)", "attribute_exists(pk) AND #s <> :closed",
+               "#n < :lim OR #s = :s", "begins_with(#t, :p) OR #l = :l", "NOT (#s IN (:s, :closed))",
+               "#n BETWEEN :zero AND :lim", "#s <<> :s", "#missing = :s", "status = :s", "contains(#set, :p)"]
+_UPDATES = ["SET #s = :s, #n = if_not_exists(#n, :zero) + :one", "SET #l = list_append(if_not_exists(#l, :l), :l)",
+            "REMOVE #t, #m", "ADD #set :set", "SET #m = :m", "SET #m.#k = :s", "SET #n = #n - :one",
+            "SET #s = :s, #s = :closed", "SET #t = :p REMOVE #l", "DELETE #set :set", "SET pk = :s",
+            "SET #l[0] = :s", "SET " + ", ".join(f"#a{n} = :s" for n in range(30)) + ", #n = :lim"]
+
+
+def _dynamodb_history(seed: int) -> list:
+    """One random history of conditional puts, updates (every ReturnValues), deletes and transactions on a table with
+    a stream and one without, and what each answered, with the items and the stream's records after."""
+    import random
+
+    from moto.moto_api._internal import mock_random
+    rng = random.Random(seed)
+    mock_random.seed(seed)
+    names = {"#s": "state", "#n": "n", "#t": "title", "#l": "items", "#m": "meta", "#k": "k", "#set": "tags",
+             **{f"#a{n}": f"a{n}" for n in range(30)}}
+    values = {":s": {"S": "OPEN"}, ":closed": {"S": "CLOSED"}, ":lim": {"N": "3"}, ":zero": {"N": "0"},
+              ":one": {"N": "1"}, ":p": {"S": "ti"}, ":l": {"L": [{"S": "x"}]}, ":set": {"SS": ["a", "b"]},
+              ":m": {"M": {"k": {"S": "v"}}}}
+    history: list = []
+
+    def answer(call, **kwargs):
+        try:
+            response = call(**kwargs)
+        except ClientError as error:
+            return error.response["Error"]["Code"], error.response["Error"]["Message"]
+        except Exception as error:  # moto's own bugs (a Python error out of the mock) are answers too
+            return type(error).__name__, str(error)
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def used(*expressions):
+        found = set(re.findall(r"[#:][A-Za-z0-9_]+", " ".join(expression for expression in expressions if expression)))
+        return ({"ExpressionAttributeNames": {k: v for k, v in names.items() if k in found}} if "#" in str(found)
+                else {}) | ({"ExpressionAttributeValues": {k: v for k, v in values.items() if k in found}}
+                            if ":" in str(found) else {})
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        streamed = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        for table, stream in (("plain", None), ("streamed", streamed)):
+            client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                                **({"StreamSpecification": stream} if stream else {}))
+        for step in range(250):
+            table, key = rng.choice(["plain", "streamed"]), {"pk": {"S": f"k{rng.randrange(4)}"}}
+            condition = rng.choice(_CONDITIONS)
+            asked = {"ConditionExpression": condition} if condition else {}
+            kind = rng.choices(["put", "update", "delete", "transact"], [3, 8, 1, 2])[0]
+            if kind == "put":
+                item = {**key, "state": {"S": rng.choice(["OPEN", "CLOSED"])}, "n": {"N": str(rng.randrange(5))},
+                        "title": {"S": "title"}, "items": {"L": []}}
+                history.append(answer(client.put_item, TableName=table, Item=item, **asked, **used(condition)))
+            elif kind == "update":
+                update = rng.choice(_UPDATES)
+                history.append(answer(client.update_item, TableName=table, Key=key, UpdateExpression=update,
+                                      ReturnValues=rng.choice(["NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD",
+                                                               "UPDATED_NEW"]), **asked, **used(update, condition)))
+            elif kind == "delete":
+                history.append(answer(client.delete_item, TableName=table, Key=key, ReturnValues="ALL_OLD", **asked,
+                                      **used(condition)))
+            else:
+                update = rng.choice(_UPDATES[:4])
+                history.append(answer(client.transact_write_items, TransactItems=[
+                    {"Update": {"TableName": table, "Key": key, "UpdateExpression": update, **asked,
+                                **used(update, condition)}},
+                    {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "k0"}},
+                                        "ConditionExpression": "attribute_exists(pk)"}}]))
+            history.append(client.scan(TableName=table)["Items"])
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+        arn = client.describe_table(TableName="streamed")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        history.append([(record["eventName"], record["dynamodb"].get("OldImage"), record["dynamodb"].get("NewImage"))
+                        for record in streams.get_records(ShardIterator=iterator)["Records"]])
+    return history
+
+
+@pytest.mark.parametrize("originals", ["EXPRESSION_PATCH_ORIGINALS", "CONDITION_PATCH_ORIGINALS",
+                                       "UPDATE_COPY_PATCH_ORIGINALS"])
+def test_writes_answer_a_random_history_as_moto_did(originals):
+    moto_patches.apply_all()
+    patched = _dynamodb_history(5)
+    with moto_without(getattr(moto_patches, originals)):
+        assert _dynamodb_history(5) == patched
+    answers = [step for step in patched[0:-1:2]]
+    assert sum(1 for a in answers if isinstance(a, tuple)) > 20  # refusals of every kind were asked for
+    assert sum(1 for a in answers if isinstance(a, dict) and "Attributes" in a) > 20
 
 
 def test_a_copied_update_expression_is_a_whole_new_tree():
