@@ -784,6 +784,52 @@ def _an_update_copies_the_old_item_only_when_asked() -> None:
     _replace(DynamoDBBackend, "update_item", backend_update_item, UPDATE_COPY_PATCH_ORIGINALS)
 
 
+# Router-build originals, as SQS_PATCH_ORIGINALS below.
+ROUTER_PATCH_ORIGINALS: dict[tuple[object, str], object] = {}
+
+
+def _a_service_router_is_built_once() -> None:
+    """moto finds the operation of a REST request (a Lambda Invoke: no Action parameter, no X-Amz-Target) by matching
+    its method and path against a router built from the service's model on first use: the model's JSON loaded, a
+    werkzeug rule compiled for each of Lambda's ~80 operations, 0.1-0.3 s of CPU. The caches that keep the model and
+    the router (functools.cache, a dict) are filled without a lock, and Lambda invokes run outside the one lock of
+    _requests_are_atomic, so when a burst's first executions invoke their Lambda tasks at once every thread that
+    missed the cache built its own router: in a 1,500-mention burst 15 % of all CPU went to building the Lambda
+    router again and again. Here the first build of a service's model, router and protocol router happens under a
+    lock, once; later requests read the caches as before. Same routes, same operations.
+
+    Upstream: guard the first computation in get_service_model, get_service_router and
+    ServiceOperationRouter._get_router with a lock (or build the routers eagerly when a backend is first used)."""
+    from moto.core import responses
+    from moto.core.routing import ServiceOperationRouter
+    lock = threading.RLock()
+    original_get_router = ServiceOperationRouter._get_router
+
+    def once(function):
+        built: dict = {}
+
+        def first_build_locked(service_name: str):
+            try:
+                return built[service_name]
+            except KeyError:
+                with lock:
+                    if service_name not in built:
+                        built[service_name] = function(service_name)
+                    return built[service_name]
+        return first_build_locked
+
+    def get_router(self, protocol: str):
+        router = self._routers.get(protocol)
+        if router is None:
+            with lock:
+                return original_get_router(self, protocol)
+        return router
+
+    _replace(responses, "get_service_model", once(responses.get_service_model), ROUTER_PATCH_ORIGINALS)
+    _replace(responses, "get_service_router", once(responses.get_service_router), ROUTER_PATCH_ORIGINALS)
+    _replace(ServiceOperationRouter, "_get_router", get_router, ROUTER_PATCH_ORIGINALS)
+
+
 # SQS patch originals: (owner, attribute) -> what moto had there, so the tests can run moto's own code.
 SQS_PATCH_ORIGINALS: dict[tuple[object, str], object] = {}
 
@@ -1172,6 +1218,7 @@ def apply_all() -> None:
     _a_task_reuses_its_lambda_client()
     _items_serialize_as_they_are()
     _an_action_is_found_without_listing_the_class()
+    _a_service_router_is_built_once()
     apply_query_patches()  # the last section
     _applied = True
 

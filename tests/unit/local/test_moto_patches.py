@@ -516,6 +516,64 @@ def test_writes_answer_a_random_history_as_moto_did(originals):
     assert sum(1 for a in answers if isinstance(a, dict) and "Attributes" in a) > 20
 
 
+# -- REST routing: a service's router is built once, and routes as before ---------------------------------------------
+def test_a_service_router_is_built_once_however_many_threads_ask(monkeypatch):
+    import threading
+    import time
+
+    from moto.core import routing
+    moto_patches.apply_all()
+    original_class = routing.get_router_class
+
+    def builds_when_asked(patched: bool) -> int:
+        built = []
+
+        def slow_router_class(service_name, protocol):
+            cls = original_class(service_name, protocol)
+
+            def build(model):
+                time.sleep(0.05)  # long enough for every thread to miss the cache
+                built.append(cls(model))
+                return built[-1]
+            return build
+
+        monkeypatch.setattr(routing, "get_router_class", slow_router_class)
+        router = routing.ServiceOperationRouter(routing.get_service_model("lambda"))
+        got = []
+        threads = [threading.Thread(target=lambda: got.append(router._get_router("rest-json"))) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(one) for one in got}) == (1 if patched else len(built))
+        return len(built)
+
+    assert builds_when_asked(patched=True) == 1
+    with moto_without(moto_patches.ROUTER_PATCH_ORIGINALS):
+        assert builds_when_asked(patched=False) > 1  # moto alone: each thread that missed built its own
+
+
+def test_rest_requests_route_as_before():
+    moto_patches.apply_all()
+
+    def answers() -> list:
+        with mock_aws():
+            client = boto3.client("lambda", region_name="us-east-1")
+            found = [client.list_functions()["Functions"], client.list_layers()["Layers"]]
+            for call in (lambda: client.get_function(FunctionName="none"),
+                         lambda: client.invoke(FunctionName="none", Payload=b"{}"),
+                         lambda: client.get_account_settings()):
+                with pytest.raises(ClientError) as refused:
+                    call()
+                found.append(refused.value.response["Error"]["Code"])
+            return found
+
+    patched = answers()
+    with moto_without(moto_patches.ROUTER_PATCH_ORIGINALS):
+        assert answers() == patched
+    assert patched[2:] == ["ResourceNotFoundException", "ResourceNotFoundException", "404"]  # 404: not in moto
+
+
 def test_a_copied_update_expression_is_a_whole_new_tree():
     import copy
 
