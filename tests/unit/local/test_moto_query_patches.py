@@ -4,28 +4,19 @@ before them (QUERY_PATCH_ORIGINALS), and the answers must be equal: items, their
 Count and ScannedCount, projections, filters, the 1 MB page and the consumed capacity."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import boto3
 import pytest
 from moto import mock_aws
 
 from local import moto_patches
+from tests.unit.local.test_moto_patches import moto_without
 
 BIG = "é" * 150_000  # 300,000 bytes in UTF-8: four of these pass 1 MB, a page holds three
 
 
-@contextmanager
 def moto_without_query_patches():
     """moto as it was before the section: its own functions put back, then the section's again."""
-    patched = {key: getattr(owner, name) for key in moto_patches.QUERY_PATCH_ORIGINALS for owner, name in [key]}
-    for (owner, name), original in moto_patches.QUERY_PATCH_ORIGINALS.items():
-        setattr(owner, name, original)
-    try:
-        yield
-    finally:
-        for (owner, name), new in patched.items():
-            setattr(owner, name, new)
+    return moto_without(moto_patches.QUERY_PATCH_ORIGINALS)
 
 
 @pytest.fixture
