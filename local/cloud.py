@@ -292,7 +292,7 @@ class LocalCloud:
             return _cognito_error(400, "UnknownOperationException", f"{target} is not served here")
         try:
             request = json.loads(body or b"{}")
-            method = getattr(self.care_team.cognito, _snake_case(operation))
+            method = getattr(self.care_team.cognito, SIGN_IN_OPERATIONS[operation])
             answer = method(**request)
         except ClientError as error:
             return _cognito_error(400, error.response["Error"]["Code"], error.response["Error"]["Message"])
@@ -609,12 +609,8 @@ class LocalCloud:
 _waiter = threading.local()  # .active: this thread is evaluating a wait_for predicate
 
 
-SIGN_IN_OPERATIONS = ("InitiateAuth", "RespondToAuthChallenge")
+SIGN_IN_OPERATIONS = {"InitiateAuth": "initiate_auth", "RespondToAuthChallenge": "respond_to_auth_challenge"}
 LOCAL_COGNITO_PATH = "/local/cognito-idp/"  # the local server's stand-in for https://cognito-idp.<region>.amazonaws.com/
-
-
-def _snake_case(operation: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", operation).lower()
 
 
 def _cognito_error(status: int, code: str, message: str) -> HttpResponse:
